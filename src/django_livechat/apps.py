@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class LivechatConfig(AppConfig):
+    name = "django_livechat"
+    verbose_name = _("Live chat")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.db.backends.signals import connection_created
+
+        from django_livechat import checks  # noqa: F401  (registers the system checks)
+        from django_livechat.sqlite import configure_sqlite_connection
+
+        connection_created.connect(
+            configure_sqlite_connection, dispatch_uid="django_livechat.sqlite"
+        )

@@ -1,0 +1,237 @@
+"""System checks for the ``LIVECHAT`` settings and the services the app relies on.
+
+Each check id is listed, with its fix, on the docs' settings page.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.utils.module_loading import import_string
+
+from django_livechat.conf import DEFAULTS
+
+# Raised by redis-py 8 to 5 s, equal to channels-redis' blocking pop: its receive loop then
+# dies with TimeoutError and group messages are lost (channels_redis#422, redis-py#4091).
+REDIS_MIN_MAX_CONNECTIONS = 1000
+WS_PREFIX_RE = re.compile(r"^(?:[A-Za-z0-9._~-]+/)+$")
+
+
+def _is_bool(value: Any) -> bool:
+    return isinstance(value, bool)
+
+
+def _is_positive_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _is_non_negative_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _is_positive_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+
+
+def _is_text(value: Any) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _is_optional_positive_int(value: Any) -> bool:
+    return value is None or _is_positive_int(value)
+
+
+def _is_optional_uuid(value: Any) -> bool:
+    if value is None:
+        return True
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def _is_ws_prefix(value: Any) -> bool:
+    return isinstance(value, str) and bool(WS_PREFIX_RE.match(value))
+
+
+# name -> (check id, predicate, what a valid value is)
+VALUE_RULES: dict[str, tuple[str, Callable[[Any], bool], str]] = {
+    "AUTO_RESPONSE_ENABLED": ("E002", _is_bool, "a bool"),
+    "AUTO_RESPONSE_TEXT": ("E003", _is_text, "a non-empty string"),
+    "RESPONDER_TIMEOUT": ("E005", _is_positive_number, "a positive number of seconds"),
+    "RESPONDER_ERRORS_TO_VISITOR": ("E006", _is_bool, "a bool"),
+    "MAX_MESSAGE_LENGTH": ("E007", _is_positive_int, "a positive integer"),
+    "RATE_LIMIT_MESSAGES": ("E008", _is_non_negative_int, "an integer >= 0 (0 turns it off)"),
+    "RATE_LIMIT_PERIOD": ("E009", _is_positive_number, "a positive number of seconds"),
+    "TYPING_TIMEOUT": ("E010", _is_positive_number, "a positive number of seconds"),
+    "VISITOR_TOKEN_MAX_AGE": (
+        "E011",
+        _is_optional_positive_int,
+        "None or a positive integer of seconds",
+    ),
+    "RECONNECT_MAX_RETRIES": ("E012", _is_non_negative_int, "an integer >= 0"),
+    "RECONNECT_BASE_DELAY": ("E013", _is_positive_number, "a positive number of seconds"),
+    "DEFAULT_WEBSITE_ID": ("E014", _is_optional_uuid, "None or a website's UUID"),
+    "WS_PATH_PREFIX": (
+        "E015",
+        _is_ws_prefix,
+        "a relative path ending in '/', such as 'ws/livechat/'",
+    ),
+    "SQLITE_WAL": ("E016", _is_bool, "a bool"),
+}
+
+
+@register(Tags.compatibility)
+def check_settings(**kwargs: Any) -> list[CheckMessage]:
+    """Validate ``settings.LIVECHAT``."""
+    user = getattr(settings, "LIVECHAT", {})
+    if not isinstance(user, dict):
+        return [
+            Error(
+                "LIVECHAT must be a dict.",
+                hint="Set LIVECHAT = {...} in your settings, or leave it out for the defaults.",
+                id="django_livechat.E001",
+            )
+        ]
+    errors: list[CheckMessage] = []
+    for name in sorted(set(user) - set(DEFAULTS)):
+        errors.append(
+            Warning(
+                f"LIVECHAT[{name!r}] is not a django_livechat setting and is ignored.",
+                hint="Check the spelling against the settings page of the docs.",
+                id="django_livechat.W001",
+            )
+        )
+    for name, (check_id, is_valid, expected) in VALUE_RULES.items():
+        if name in user and not is_valid(user[name]):
+            errors.append(
+                Error(
+                    f"LIVECHAT[{name!r}] must be {expected}; got {user[name]!r}.",
+                    id=f"django_livechat.{check_id}",
+                )
+            )
+    if "RESPONDER" in user:
+        errors.extend(_check_responder(user["RESPONDER"]))
+    return errors
+
+
+def _check_responder(path: Any) -> list[CheckMessage]:
+    problem = None
+    if not isinstance(path, str) or not path:
+        problem = "must be a dotted path string"
+    else:
+        try:
+            target = import_string(path)
+        except ImportError as exc:
+            problem = f"cannot be imported ({exc})"
+        else:
+            if not callable(target):
+                problem = "is not callable"
+    if problem is None:
+        return []
+    return [
+        Error(
+            f"LIVECHAT['RESPONDER'] {problem}: {path!r}.",
+            hint="Point it at a function taking (conversation, message) and returning text or None.",
+            id="django_livechat.E004",
+        )
+    ]
+
+
+@register(Tags.compatibility)
+def check_channel_layer(**kwargs: Any) -> list[CheckMessage]:
+    """The app needs a channel layer; a channels-redis layer needs redis-py 8 tuned."""
+    layers = getattr(settings, "CHANNEL_LAYERS", None)
+    if not isinstance(layers, dict) or "default" not in layers:
+        return [
+            Error(
+                "django_livechat needs a default channel layer.",
+                hint=(
+                    "Set CHANNEL_LAYERS = {'default': {...}}: channels_redis for production, "
+                    "channels.layers.InMemoryChannelLayer for one process."
+                ),
+                id="django_livechat.E017",
+            )
+        ]
+    layer = layers["default"]
+    backend = str(layer.get("BACKEND", "")) if isinstance(layer, dict) else ""
+    if not backend.startswith("channels_redis.") or _redis_py_major() < 8:
+        return []
+    hosts = (layer.get("CONFIG") or {}).get("hosts") or [("localhost", 6379)]
+    messages: list[CheckMessage] = []
+    untuned_timeout = any(
+        not isinstance(h, dict) or "socket_timeout" not in h or h["socket_timeout"] is not None
+        for h in hosts
+    )
+    if untuned_timeout:
+        messages.append(
+            Warning(
+                "The channels-redis layer leaves redis-py 8's 5 s socket_timeout in place; "
+                "it equals the layer's blocking pop, so idle receive loops die with "
+                "TimeoutError and group messages are lost.",
+                hint=(
+                    "Give each host as a dict with 'socket_timeout': None, e.g. "
+                    "{'address': 'redis://127.0.0.1:6379/0', 'socket_timeout': None, "
+                    "'max_connections': 10000}."
+                ),
+                id="django_livechat.W002",
+            )
+        )
+    small_pool = any(
+        not isinstance(h, dict)
+        or not isinstance(h.get("max_connections"), int)
+        or h["max_connections"] < REDIS_MIN_MAX_CONNECTIONS
+        for h in hosts
+    )
+    if small_pool:
+        messages.append(
+            Warning(
+                "The channels-redis layer keeps redis-py 8's 100-connection pool cap; many "
+                "consumers at once fail with MaxConnectionsError.",
+                hint=(
+                    f"Set 'max_connections' to at least {REDIS_MIN_MAX_CONNECTIONS} in each "
+                    "host dict."
+                ),
+                id="django_livechat.W003",
+            )
+        )
+    return messages
+
+
+@register(Tags.database)
+def check_sqlite_concurrency(**kwargs: Any) -> list[CheckMessage]:
+    """Concurrent async writers on SQLite need WAL (and, on Django 5.1+, IMMEDIATE)."""
+    database = settings.DATABASES.get("default", {})
+    if not str(database.get("ENGINE", "")).endswith("sqlite3"):
+        return []
+    user = getattr(settings, "LIVECHAT", {})
+    if isinstance(user, dict) and user.get("SQLITE_WAL") is True:
+        return []
+    return [
+        Warning(
+            "The default database is SQLite without LIVECHAT['SQLITE_WAL']; concurrent chat "
+            "writers may block readers.",
+            hint=(
+                "Set LIVECHAT['SQLITE_WAL'] = True and, on Django 5.1+, "
+                "OPTIONS={'transaction_mode': 'IMMEDIATE'}; or use PostgreSQL."
+            ),
+            id="django_livechat.W004",
+        )
+    ]
+
+
+def _redis_py_major() -> int:
+    try:
+        from redis import __version__ as version
+    except ImportError:
+        return 0
+    try:
+        return int(str(version).split(".")[0])
+    except ValueError:
+        return 0

@@ -1,0 +1,114 @@
+"""The app's settings: one ``LIVECHAT`` dict in the host's settings.
+
+Every default lives in :data:`DEFAULTS`. Values are read live on each access, so
+``override_settings(LIVECHAT={...})`` takes effect at once; :mod:`django_livechat.checks`
+validates them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+DEFAULT_AUTO_RESPONSE_TEXT = (
+    "Thank you for your message. A support agent will respond to you shortly."
+)
+
+DEFAULTS: dict[str, Any] = {
+    # Automatic responder.
+    "AUTO_RESPONSE_ENABLED": True,
+    "AUTO_RESPONSE_TEXT": DEFAULT_AUTO_RESPONSE_TEXT,
+    "RESPONDER": "django_livechat.responders.acknowledge",
+    "RESPONDER_TIMEOUT": 10.0,
+    "RESPONDER_ERRORS_TO_VISITOR": True,
+    # Visitor messages.
+    "MAX_MESSAGE_LENGTH": 4000,
+    "RATE_LIMIT_MESSAGES": 20,
+    "RATE_LIMIT_PERIOD": 60,
+    "TYPING_TIMEOUT": 10.0,
+    "VISITOR_TOKEN_MAX_AGE": None,
+    # Widget (handed to the browser).
+    "RECONNECT_MAX_RETRIES": 8,
+    "RECONNECT_BASE_DELAY": 1.0,
+    "DEFAULT_WEBSITE_ID": None,
+    # Transport.
+    "WS_PATH_PREFIX": "ws/livechat/",
+    # Storage.
+    "SQLITE_WAL": False,
+}
+
+
+class LivechatSettings:
+    """Typed, live view of ``settings.LIVECHAT`` merged over :data:`DEFAULTS`."""
+
+    def _get(self, name: str) -> Any:
+        user = getattr(settings, "LIVECHAT", None)
+        if isinstance(user, dict) and name in user:
+            return user[name]
+        return DEFAULTS[name]
+
+    @property
+    def AUTO_RESPONSE_ENABLED(self) -> bool:
+        return bool(self._get("AUTO_RESPONSE_ENABLED"))
+
+    @property
+    def AUTO_RESPONSE_TEXT(self) -> str:
+        return str(self._get("AUTO_RESPONSE_TEXT"))
+
+    @property
+    def RESPONDER(self) -> str:
+        return str(self._get("RESPONDER"))
+
+    @property
+    def RESPONDER_TIMEOUT(self) -> float:
+        return float(self._get("RESPONDER_TIMEOUT"))
+
+    @property
+    def RESPONDER_ERRORS_TO_VISITOR(self) -> bool:
+        return bool(self._get("RESPONDER_ERRORS_TO_VISITOR"))
+
+    @property
+    def MAX_MESSAGE_LENGTH(self) -> int:
+        return int(self._get("MAX_MESSAGE_LENGTH"))
+
+    @property
+    def RATE_LIMIT_MESSAGES(self) -> int:
+        return int(self._get("RATE_LIMIT_MESSAGES"))
+
+    @property
+    def RATE_LIMIT_PERIOD(self) -> float:
+        return float(self._get("RATE_LIMIT_PERIOD"))
+
+    @property
+    def TYPING_TIMEOUT(self) -> float:
+        return float(self._get("TYPING_TIMEOUT"))
+
+    @property
+    def VISITOR_TOKEN_MAX_AGE(self) -> int | None:
+        value = self._get("VISITOR_TOKEN_MAX_AGE")
+        return None if value is None else int(value)
+
+    @property
+    def RECONNECT_MAX_RETRIES(self) -> int:
+        return int(self._get("RECONNECT_MAX_RETRIES"))
+
+    @property
+    def RECONNECT_BASE_DELAY(self) -> float:
+        return float(self._get("RECONNECT_BASE_DELAY"))
+
+    @property
+    def DEFAULT_WEBSITE_ID(self) -> str | None:
+        value = self._get("DEFAULT_WEBSITE_ID")
+        return None if value is None else str(value)
+
+    @property
+    def WS_PATH_PREFIX(self) -> str:
+        return str(self._get("WS_PATH_PREFIX"))
+
+    @property
+    def SQLITE_WAL(self) -> bool:
+        return bool(self._get("SQLITE_WAL"))
+
+
+livechat_settings = LivechatSettings()

@@ -1,0 +1,177 @@
+"""Data model: websites that embed the widget, their conversations and messages."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from django_livechat.origins import normalize_origin, validate_origin_list
+
+
+def generate_identity_secret() -> str:
+    """A fresh secret for HMAC visitor identity verification."""
+    return secrets.token_urlsafe(32)
+
+
+class Website(models.Model):
+    """A site that embeds the chat widget and the agents who answer its visitors."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(_("name"), max_length=200)
+    allowed_origins = models.JSONField(
+        _("allowed origins"),
+        default=list,
+        blank=True,
+        validators=[validate_origin_list],
+        help_text=_(
+            'Origins allowed to embed the widget, for example ["https://www.example.com"].'
+        ),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    identity_secret = models.CharField(
+        _("identity secret"),
+        max_length=128,
+        default=generate_identity_secret,
+        help_text=_("Key for the HMAC-SHA256 that verifies a visitor's identity."),
+    )
+    auto_response_text = models.TextField(
+        _("auto-response text"),
+        blank=True,
+        help_text=_("Overrides LIVECHAT['AUTO_RESPONSE_TEXT'] for this website when set."),
+    )
+    agents = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("agents"),
+        related_name="livechat_websites",
+        blank=True,
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("website")
+        verbose_name_plural = _("websites")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        # Store origins canonically so comparisons against Origin headers are exact.
+        self.allowed_origins = [normalize_origin(o) for o in self.allowed_origins]
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class Conversation(models.Model):
+    """One visitor's thread with a website's support team."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        RESOLVED = "resolved", _("Resolved")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    website = models.ForeignKey(
+        Website,
+        on_delete=models.CASCADE,
+        related_name="conversations",
+        verbose_name=_("website"),
+    )
+    visitor_identifier = models.CharField(_("visitor identifier"), max_length=255, blank=True)
+    metadata = models.JSONField(_("metadata"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.OPEN
+    )
+    assigned_agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="livechat_assigned_conversations",
+        verbose_name=_("assigned agent"),
+    )
+    # The seq of the newest message: the per-conversation counter that
+    # django_livechat.store increments under a row (or database) lock.
+    last_seq = models.PositiveIntegerField(_("last sequence number"), default=0, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    last_message_at = models.DateTimeField(_("last message at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("conversation")
+        verbose_name_plural = _("conversations")
+        ordering = ["-last_message_at", "-created_at"]
+        permissions = [("reply_conversation", _("Can reply to live chat conversations"))]
+        indexes = [
+            # The inbox: a website's open conversations by last activity.
+            models.Index(
+                fields=["website", "status", "-last_message_at"],
+                name="livechat_conv_inbox_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        who = self.visitor_identifier or _("anonymous visitor")
+        return f"{who} @ {self.website_id}"
+
+
+class Message(models.Model):
+    """One message of a conversation, numbered gap-free by ``seq``."""
+
+    class Role(models.TextChoices):
+        USER = "user", _("Visitor")
+        ASSISTANT = "assistant", _("Assistant")
+        AGENT = "agent", _("Agent")
+        SYSTEM = "system", _("System")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    conversation = models.ForeignKey(
+        Conversation,
+        on_delete=models.CASCADE,
+        related_name="messages",
+        verbose_name=_("conversation"),
+    )
+    seq = models.PositiveIntegerField(_("sequence number"), validators=[MinValueValidator(1)])
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    content = models.TextField(_("content"))
+    client_id = models.CharField(
+        _("client id"),
+        max_length=64,
+        null=True,
+        blank=True,
+        help_text=_("Chosen by the sender; a retried send with the same id is stored once."),
+    )
+    is_auto = models.BooleanField(_("automatic"), default=False)
+    is_manual = models.BooleanField(_("manual"), default=False)
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="livechat_messages",
+        verbose_name=_("sender"),
+    )
+    metadata = models.JSONField(_("metadata"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["conversation", "seq"]
+        constraints = [
+            # Also the index behind "a conversation's messages after seq N".
+            models.UniqueConstraint(
+                fields=["conversation", "seq"], name="livechat_message_unique_seq"
+            ),
+            models.UniqueConstraint(
+                fields=["conversation", "client_id"],
+                condition=models.Q(client_id__isnull=False),
+                name="livechat_message_unique_client_id",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.role}: {self.content[:50]}"
