@@ -138,7 +138,9 @@ def _check_responder(path: Any) -> list[CheckMessage]:
     return [
         Error(
             f"LIVECHAT['RESPONDER'] {problem}: {path!r}.",
-            hint="Point it at a function taking (conversation, message) and returning text or None.",
+            hint=(
+                "Point it at a callable taking (conversation, message) and returning text or None."
+            ),
             id="django_livechat.E004",
         )
     ]

@@ -137,7 +137,8 @@ class Message(models.Model):
     seq = models.PositiveIntegerField(_("sequence number"), validators=[MinValueValidator(1)])
     role = models.CharField(_("role"), max_length=16, choices=Role.choices)
     content = models.TextField(_("content"))
-    client_id = models.CharField(
+    # NULL (not "") when absent, so the conditional unique constraint skips it.
+    client_id = models.CharField(  # noqa: DJ001
         _("client id"),
         max_length=64,
         null=True,

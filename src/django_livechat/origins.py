@@ -43,6 +43,12 @@ def normalize_origin(value: str) -> str:
     host = host.lower()
     if ":" in host:  # IPv6 literal
         host = f"[{host}]"
+    elif not host.isascii():
+        # Browsers send an internationalised host in its ASCII (punycode) form.
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise ValueError(f"{value!r} is not a valid origin: the host is not valid") from None
     if port is None or port == DEFAULT_PORTS[scheme]:
         return f"{scheme}://{host}"
     return f"{scheme}://{host}:{port}"

@@ -110,7 +110,7 @@ def _append_batch(items: Sequence[NewMessage], using: str) -> list[Outcome]:
             for i in indexes:
                 outcomes[i] = error
             continue
-        for i, (message, created) in zip(indexes, rows):
+        for i, (message, created) in zip(indexes, rows, strict=True):
             outcomes[i] = StoredMessage(message, created)
             if created:
                 to_insert.append(message)
@@ -164,10 +164,13 @@ def _allocate(
             known[item.client_id] = message
         rows.append((message, True))
 
-    fields: dict[str, Any] = {"last_message_at": now, "updated_at": now}
+    fields: dict[str, Any] = {}
     if seq != last_seq:  # some were repeats: give their numbers back
         fields["last_seq"] = seq
-    conversations.update(**fields)
+    if seq != base:  # only a new message is activity; a retried send is not
+        fields.update(last_message_at=now, updated_at=now)
+    if fields:
+        conversations.update(**fields)
     return rows
 
 

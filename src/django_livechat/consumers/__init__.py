@@ -1,0 +1,7 @@
+"""WebSocket consumers: thin transports over :mod:`django_livechat.pipeline`."""
+
+from __future__ import annotations
+
+from django_livechat.consumers.visitor import VisitorConsumer
+
+__all__ = ["VisitorConsumer"]

@@ -1,0 +1,59 @@
+"""The error codes every transport reports, as ``error`` ``{message, code}``."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+INVALID_JSON = "INVALID_JSON"
+INVALID_MESSAGE = "INVALID_MESSAGE"
+UNKNOWN_TYPE = "UNKNOWN_TYPE"
+NOT_IDENTIFIED = "NOT_IDENTIFIED"
+INVALID_WEBSITE = "INVALID_WEBSITE"
+FORBIDDEN = "FORBIDDEN"
+MESSAGE_TOO_LONG = "MESSAGE_TOO_LONG"
+RATE_LIMITED = "RATE_LIMITED"
+INTERNAL_ERROR = "INTERNAL_ERROR"
+NOT_FOUND = "NOT_FOUND"
+
+DEFAULT_MESSAGES = {
+    INVALID_JSON: _("The frame is not a JSON object."),
+    INVALID_MESSAGE: _("The message is malformed."),
+    UNKNOWN_TYPE: _("Unknown message type."),
+    NOT_IDENTIFIED: _("Send identify first."),
+    INVALID_WEBSITE: _("Unknown or inactive website."),
+    FORBIDDEN: _("Not allowed."),
+    MESSAGE_TOO_LONG: _("The message is too long."),
+    RATE_LIMITED: _("Too many messages; wait a moment."),
+    INTERNAL_ERROR: _("Something went wrong on our side."),
+    NOT_FOUND: _("Not found."),
+}
+
+# HTTP status per code, for the HTTP API.
+HTTP_STATUS = {
+    INVALID_JSON: 400,
+    INVALID_MESSAGE: 400,
+    UNKNOWN_TYPE: 400,
+    NOT_IDENTIFIED: 401,
+    INVALID_WEBSITE: 404,
+    FORBIDDEN: 403,
+    MESSAGE_TOO_LONG: 413,
+    RATE_LIMITED: 429,
+    INTERNAL_ERROR: 500,
+    NOT_FOUND: 404,
+}
+
+
+class ChatError(Exception):
+    """A request the pipeline refuses; ``code`` is one of the constants above."""
+
+    def __init__(self, code: str, message: str | None = None, *, retry_after: float | None = None):
+        self.code = code
+        self.message = message or str(DEFAULT_MESSAGES.get(code, code))
+        self.retry_after = retry_after
+        super().__init__(self.message)
+
+    def as_event(self) -> dict[str, object]:
+        event: dict[str, object] = {"type": "error", "code": self.code, "message": self.message}
+        if self.retry_after is not None:
+            event["retry_after"] = round(self.retry_after, 1)
+        return event

@@ -1,0 +1,531 @@
+from __future__ import annotations
+
+import asyncio
+import gc
+import json
+import sqlite3
+import uuid
+from typing import Any
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from channels.routing import URLRouter
+from channels.testing import WebsocketCommunicator
+from django.test import override_settings
+
+from django_livechat import pipeline
+from django_livechat.conf import DEFAULT_AUTO_RESPONSE_TEXT
+from django_livechat.groups import website_group
+from django_livechat.models import Conversation, Message, Website
+from django_livechat.ratelimit import visitor_limiter
+from django_livechat.routing import websocket_urlpatterns
+from tests.factories import SHOP_ORIGIN, make_website
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+application = URLRouter(websocket_urlpatterns)
+PATH = "/ws/livechat/widget/"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limiter():
+    visitor_limiter.reset()
+    yield
+    visitor_limiter.reset()
+
+
+@pytest.fixture
+async def website() -> Website:
+    return await database_sync_to_async(make_website)()
+
+
+class Visitor:
+    """A communicator with helpers for the protocol."""
+
+    def __init__(self, origin: str | None = SHOP_ORIGIN) -> None:
+        headers = [(b"origin", origin.encode())] if origin else []
+        self.ws = WebsocketCommunicator(application, PATH, headers=headers)
+
+    async def __aenter__(self) -> Visitor:
+        connected, _ = await self.ws.connect()
+        assert connected
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await pipeline.drain()
+        await self.ws.disconnect()
+
+    async def send(self, **frame: Any) -> None:
+        await self.ws.send_json_to(frame)
+
+    async def recv(self, timeout: float = 3) -> dict[str, Any]:
+        return await self.ws.receive_json_from(timeout=timeout)
+
+    async def recv_type(self, wanted: str, timeout: float = 3) -> dict[str, Any]:
+        """The next event of type ``wanted``, skipping typing events."""
+        while True:
+            event = await self.recv(timeout)
+            if event["type"] == wanted:
+                return event
+            assert event["type"] == "typing", event
+
+    async def identify(self, website: Website, **extra: Any) -> dict[str, Any]:
+        await self.send(type="identify", website_id=str(website.id), **extra)
+        event = await self.recv()
+        assert event["type"] == "identified", event
+        return event
+
+    async def nothing(self) -> None:
+        assert await self.ws.receive_nothing(timeout=0.2)
+
+
+async def test_identify_creates_conversation(website):
+    async with Visitor() as v:
+        event = await v.identify(website, user_identifier="ann@example.com", metadata={"page": "/"})
+        assert event["status"] == "success"
+        assert event["website_id"] == str(website.id)
+        assert event["user_identifier"] == "ann@example.com"
+        assert event["visitor_token"]
+        conversation = await Conversation.objects.aget(pk=event["conversation_id"])
+        assert conversation.website_id == website.id
+        assert conversation.metadata["page"] == "/"
+        assert conversation.metadata["identity_verified"] is False
+        await v.nothing()
+
+
+async def test_chat_message_echo_then_auto_reply_and_typing_ends(website):
+    async with Visitor() as v:
+        identified = await v.identify(website)
+        await v.send(type="chat_message", message="Hello there", client_id="c-1")
+        events = [await v.recv() for _ in range(4)]
+        assert [e["type"] for e in events] == ["chat_message", "typing", "chat_message", "typing"]
+        mine, typing_on, reply, typing_off = events
+        assert mine["message"] == "Hello there"
+        assert mine["role"] == "user"
+        assert mine["seq"] == 1
+        assert mine["client_id"] == "c-1"
+        assert mine["conversation_id"] == identified["conversation_id"]
+        assert mine["is_auto"] is False and mine["is_manual"] is False
+        assert uuid.UUID(mine["message_id"]) and mine["timestamp"]
+        assert typing_on == {
+            "type": "typing",
+            "conversation_id": identified["conversation_id"],
+            "role": "assistant",
+            "is_typing": True,
+        }
+        assert reply["role"] == "assistant"
+        assert reply["is_auto"] is True
+        assert reply["seq"] == 2
+        assert reply["message"] == DEFAULT_AUTO_RESPONSE_TEXT
+        assert typing_off["is_typing"] is False
+        # A second message works the same way.
+        await v.send(type="chat_message", message="Again", client_id="c-2")
+        second = await v.recv_type("chat_message")
+        second_reply = await v.recv_type("chat_message")
+        assert (second["seq"], second_reply["seq"]) == (3, 4)
+        assert (await v.recv())["is_typing"] is False
+    assert await Message.objects.filter(conversation_id=identified["conversation_id"]).acount() == 4
+
+
+async def test_every_socket_of_the_conversation_receives_messages(website):
+    async with Visitor() as first:
+        identified = await first.identify(website)
+        async with Visitor() as second:
+            rejoined = await second.identify(
+                website,
+                conversation_id=identified["conversation_id"],
+                visitor_token=identified["visitor_token"],
+            )
+            assert rejoined["conversation_id"] == identified["conversation_id"]
+            history = await second.recv()
+            assert history == {
+                "type": "history",
+                "conversation_id": identified["conversation_id"],
+                "messages": [],
+                "has_more": False,
+            }
+            await first.send(type="chat_message", message="From tab one", client_id="x")
+            for socket in (first, second):
+                event = await socket.recv_type("chat_message")
+                assert event["message"] == "From tab one"
+                reply = await socket.recv_type("chat_message")
+                assert reply["is_auto"] is True
+
+
+async def test_repeated_client_id_is_stored_once_and_acked_to_sender(website):
+    async with Visitor() as v:
+        identified = await v.identify(website)
+        await v.send(type="chat_message", message="Once", client_id="same")
+        original = await v.recv_type("chat_message")
+        await v.recv_type("chat_message")  # the auto reply
+        assert (await v.recv())["is_typing"] is False
+        await v.send(type="chat_message", message="Once", client_id="same")
+        again = await v.recv()
+        assert again["type"] == "chat_message"
+        assert again["message_id"] == original["message_id"]
+        assert again["seq"] == original["seq"]
+        await v.nothing()  # no second auto reply, no typing
+    count = await Message.objects.filter(conversation_id=identified["conversation_id"]).acount()
+    assert count == 2
+
+
+async def test_resume_after_disconnect_delivers_missed_messages_once_in_order(website):
+    async with Visitor() as v:
+        identified = await v.identify(website)
+        await v.send(type="chat_message", message="one", client_id="1")
+        await v.recv_type("chat_message")
+        await v.recv_type("chat_message")
+    # Stored while the visitor was away (another tab, the HTTP API...).
+    session = pipeline.VisitorSession(
+        uuid.UUID(identified["conversation_id"]), website.id, "", identified["visitor_token"]
+    )
+    await pipeline.post_visitor_message(session, content="two", client_id="2", background=False)
+    async with Visitor() as v:
+        await v.identify(
+            website,
+            conversation_id=identified["conversation_id"],
+            visitor_token=identified["visitor_token"],
+            last_seq=2,
+        )
+        history = await v.recv()
+        assert history["type"] == "history"
+        assert [m["seq"] for m in history["messages"]] == [3, 4]
+        assert [m["message"] for m in history["messages"]] == ["two", DEFAULT_AUTO_RESPONSE_TEXT]
+        assert history["has_more"] is False
+        await v.nothing()
+        await v.send(type="history", last_seq=0)
+        everything = await v.recv()
+        assert [m["seq"] for m in everything["messages"]] == [1, 2, 3, 4]
+
+
+async def test_ping_pong_before_and_after_identify(website):
+    async with Visitor() as v:
+        await v.send(type="ping")
+        assert await v.recv() == {"type": "pong"}
+        await v.identify(website)
+        await v.send(type="ping")
+        assert await v.recv() == {"type": "pong"}
+
+
+async def assert_error(v: Visitor, code: str) -> dict[str, Any]:
+    event = await v.recv()
+    assert event["type"] == "error", event
+    assert event["code"] == code
+    assert event["message"]
+    return event
+
+
+async def assert_still_usable(v: Visitor) -> None:
+    await v.send(type="ping")
+    assert await v.recv() == {"type": "pong"}
+
+
+async def test_invalid_json_frames(website):
+    async with Visitor() as v:
+        await v.ws.send_to(text_data="{not json")
+        await assert_error(v, "INVALID_JSON")
+        await v.ws.send_to(text_data="[1, 2]")
+        await assert_error(v, "INVALID_JSON")
+        await v.ws.send_to(bytes_data=b"\x00\x01")
+        await assert_error(v, "INVALID_JSON")
+        await assert_still_usable(v)
+
+
+async def test_unknown_type_and_not_identified(website):
+    async with Visitor() as v:
+        await v.send(type="dance")
+        await assert_error(v, "UNKNOWN_TYPE")
+        await v.send(message="no type")
+        await assert_error(v, "UNKNOWN_TYPE")
+        await v.send(type="chat_message", message="hi", client_id="a")
+        await assert_error(v, "NOT_IDENTIFIED")
+        await v.send(type="typing", is_typing=True)
+        await assert_error(v, "NOT_IDENTIFIED")
+        await assert_still_usable(v)
+    assert await Message.objects.acount() == 0
+
+
+async def test_invalid_website(website):
+    inactive = await database_sync_to_async(make_website)(name="Old", is_active=False)
+    async with Visitor() as v:
+        for website_id in (str(uuid.uuid4()), "not-a-uuid", None, str(inactive.id)):
+            await v.send(type="identify", website_id=website_id)
+            await assert_error(v, "INVALID_WEBSITE")
+        await assert_still_usable(v)
+        await v.identify(website)  # and can still identify properly
+
+
+async def test_foreign_origin_is_refused_and_closed(website):
+    async with Visitor(origin="https://evil.example.net") as v:
+        await v.send(type="identify", website_id=str(website.id))
+        await assert_error(v, "FORBIDDEN")
+        closed = await v.ws.receive_output(timeout=1)
+        assert closed == {"type": "websocket.close", "code": 4403}
+    assert await Conversation.objects.acount() == 0
+
+
+async def test_someone_elses_conversation_is_forbidden(website):
+    async with Visitor() as owner:
+        theirs = await owner.identify(website)
+    async with Visitor() as v:
+        mine = await v.identify(website)
+    cases = [
+        {"conversation_id": theirs["conversation_id"]},  # guessed id, no token
+        {"conversation_id": theirs["conversation_id"], "visitor_token": mine["visitor_token"]},
+        {"visitor_token": "forged-token"},
+    ]
+    for extra in cases:
+        async with Visitor() as v:
+            await v.send(type="identify", website_id=str(website.id), **extra)
+            await assert_error(v, "FORBIDDEN")
+            assert (await v.ws.receive_output(timeout=1))["code"] == 4403
+
+
+async def test_token_of_another_website_is_forbidden(website):
+    other = await database_sync_to_async(make_website)(name="Other")
+    async with Visitor() as v:
+        theirs = await v.identify(other)
+    async with Visitor() as v:
+        await v.send(
+            type="identify", website_id=str(website.id), visitor_token=theirs["visitor_token"]
+        )
+        await assert_error(v, "FORBIDDEN")
+
+
+async def test_invalid_messages(website):
+    async with Visitor() as v:
+        await v.identify(website)
+        for bad in (
+            {"message": "", "client_id": "a"},
+            {"message": "   ", "client_id": "a"},
+            {"message": 42, "client_id": "a"},
+            {"client_id": "a"},
+            {"message": "ok", "client_id": 7},
+            {"message": "ok", "client_id": "x" * 65},
+        ):
+            await v.send(type="chat_message", **bad)
+            await assert_error(v, "INVALID_MESSAGE")
+        await v.send(type="typing", is_typing="yes")
+        await assert_error(v, "INVALID_MESSAGE")
+        await v.send(type="history", last_seq=-1)
+        await assert_error(v, "INVALID_MESSAGE")
+        await assert_still_usable(v)
+    assert await Message.objects.acount() == 0
+
+
+@override_settings(LIVECHAT={"MAX_MESSAGE_LENGTH": 10, "SQLITE_WAL": True})
+async def test_message_too_long(website):
+    async with Visitor() as v:
+        await v.identify(website)
+        await v.send(type="chat_message", message="x" * 11, client_id="a")
+        await assert_error(v, "MESSAGE_TOO_LONG")
+        await v.send(type="chat_message", message="x" * 10, client_id="b")
+        assert (await v.recv_type("chat_message"))["message"] == "x" * 10
+
+
+@override_settings(LIVECHAT={"MAX_MESSAGE_LENGTH": 10, "SQLITE_WAL": True})
+async def test_oversize_frame_closes_with_1009(website):
+    async with Visitor() as v:
+        await v.ws.send_to(text_data=json.dumps({"type": "ping", "pad": "x" * 100_000}))
+        assert await v.ws.receive_output(timeout=1) == {"type": "websocket.close", "code": 1009}
+
+
+@override_settings(LIVECHAT={"RATE_LIMIT_MESSAGES": 2, "RATE_LIMIT_PERIOD": 60, "SQLITE_WAL": True})
+async def test_rate_limited(website):
+    async with Visitor() as v:
+        await v.identify(website)
+        for n in range(2):
+            await v.send(type="chat_message", message=f"m{n}", client_id=f"c{n}")
+            await v.recv_type("chat_message")
+            await v.recv_type("chat_message")
+            assert (await v.recv())["is_typing"] is False
+        await v.send(type="chat_message", message="too many", client_id="c3")
+        event = await assert_error(v, "RATE_LIMITED")
+        assert 0 < event["retry_after"] <= 60
+        await assert_still_usable(v)
+    assert not await Message.objects.filter(content="too many").aexists()
+
+
+def failing_responder(conversation: Conversation, message: Message) -> str:
+    raise RuntimeError("the bot is down")
+
+
+async def slow_responder(conversation: Conversation, message: Message) -> str:
+    await asyncio.sleep(5)
+    return "too late"
+
+
+async def async_echo_responder(conversation: Conversation, message: Message) -> str | None:
+    return f"echo: {message.content} ({conversation.website.name})"
+
+
+@override_settings(
+    LIVECHAT={"RESPONDER": "tests.consumers.test_visitor.failing_responder", "SQLITE_WAL": True}
+)
+async def test_responder_failure_keeps_message_reports_and_ends_typing(website):
+    async with Visitor() as v:
+        await v.identify(website)
+        await v.send(type="chat_message", message="hi", client_id="a")
+        assert (await v.recv())["type"] == "chat_message"
+        assert (await v.recv())["is_typing"] is True
+        await assert_error(v, "INTERNAL_ERROR")
+        assert (await v.recv())["is_typing"] is False
+        await assert_still_usable(v)
+    assert await Message.objects.filter(content="hi", role="user").aexists()
+    assert await Message.objects.acount() == 1
+
+
+@override_settings(
+    LIVECHAT={
+        "RESPONDER": "tests.consumers.test_visitor.failing_responder",
+        "RESPONDER_ERRORS_TO_VISITOR": False,
+        "SQLITE_WAL": True,
+    }
+)
+async def test_responder_failure_can_stay_silent(website):
+    async with Visitor() as v:
+        await v.identify(website)
+        await v.send(type="chat_message", message="hi", client_id="a")
+        assert (await v.recv())["type"] == "chat_message"
+        assert (await v.recv())["is_typing"] is True
+        assert (await v.recv()) | {"conversation_id": None} == {
+            "type": "typing",
+            "conversation_id": None,
+            "role": "assistant",
+            "is_typing": False,
+        }
+
+
+@override_settings(
+    LIVECHAT={
+        "RESPONDER": "tests.consumers.test_visitor.slow_responder",
+        "RESPONDER_TIMEOUT": 0.3,
+        "SQLITE_WAL": True,
+    }
+)
+async def test_responder_timeout_ends_typing(website):
+    async with Visitor() as v:
+        await v.identify(website)
+        await v.send(type="chat_message", message="hi", client_id="a")
+        assert (await v.recv())["type"] == "chat_message"
+        assert (await v.recv())["is_typing"] is True
+        error = await assert_error(v, "INTERNAL_ERROR")
+        assert "too long" in error["message"]
+        assert (await v.recv())["is_typing"] is False
+    assert await Message.objects.acount() == 1
+
+
+@override_settings(
+    LIVECHAT={"RESPONDER": "tests.consumers.test_visitor.async_echo_responder", "SQLITE_WAL": True}
+)
+async def test_async_responder(website):
+    async with Visitor() as v:
+        await v.identify(website)
+        await v.send(type="chat_message", message="ping?", client_id="a")
+        await v.recv_type("chat_message")
+        reply = await v.recv_type("chat_message")
+        assert reply["message"] == "echo: ping? (Shop)"
+
+
+async def test_visitor_typing_reaches_dashboards_and_ends(website):
+    layer = get_channel_layer()
+    dashboard = await layer.new_channel()
+    await layer.group_add(website_group(website.id), dashboard)
+    async with Visitor() as v:
+        identified = await v.identify(website)
+        new_conversation = await layer.receive(dashboard)
+        assert new_conversation["event"] == "new_conversation"
+        assert new_conversation["conversation"]["conversation_id"] == identified["conversation_id"]
+        await v.send(type="typing", is_typing=True)
+        event = await asyncio.wait_for(layer.receive(dashboard), 2)
+        assert event == {
+            "type": "livechat.typing",
+            "conversation_id": identified["conversation_id"],
+            "role": "user",
+            "is_typing": True,
+        }
+        # Sending the message ends the typing state.
+        await v.send(type="chat_message", message="done typing", client_id="t")
+        event = await asyncio.wait_for(layer.receive(dashboard), 2)
+        assert event["type"] == "livechat.typing" and event["is_typing"] is False
+        event = await asyncio.wait_for(layer.receive(dashboard), 2)
+        assert event["type"] == "livechat.message"
+        assert event["message"]["message"] == "done typing"
+        await v.recv_type("chat_message")
+        await v.recv_type("chat_message")
+        # Typing, then leaving: the dashboards hear it ended.
+        await v.send(type="typing", is_typing=True)
+        await v.recv()  # the last typing event of the responder
+        await pipeline.drain()
+    seen = []
+    while True:
+        try:
+            seen.append(await asyncio.wait_for(layer.receive(dashboard), 0.5))
+        except asyncio.TimeoutError:
+            break
+    user_typing = [e["is_typing"] for e in seen if e.get("role") == "user"]
+    assert user_typing[-2:] == [True, False]
+
+
+@override_settings(LIVECHAT={"TYPING_TIMEOUT": 0.2, "SQLITE_WAL": True})
+async def test_visitor_typing_times_out(website):
+    layer = get_channel_layer()
+    dashboard = await layer.new_channel()
+    await layer.group_add(website_group(website.id), dashboard)
+    async with Visitor() as v:
+        await v.identify(website)
+        await layer.receive(dashboard)  # new_conversation
+        await v.send(type="typing", is_typing=True)
+        assert (await asyncio.wait_for(layer.receive(dashboard), 2))["is_typing"] is True
+        expired = await asyncio.wait_for(layer.receive(dashboard), 2)
+        assert expired["type"] == "livechat.typing" and expired["is_typing"] is False
+
+
+async def test_messages_posted_elsewhere_reach_the_socket(website):
+    async with Visitor() as v:
+        identified = await v.identify(website)
+        session = pipeline.VisitorSession(
+            uuid.UUID(identified["conversation_id"]), website.id, "", identified["visitor_token"]
+        )
+        result = await pipeline.post_visitor_message(
+            session, content="over http", client_id="h1", background=False
+        )
+        assert result.reply is not None
+        event = await v.recv_type("chat_message")
+        assert event["message"] == "over http"
+        assert event["message_id"] == result.message["message_id"]
+        assert (await v.recv_type("chat_message"))["message_id"] == result.reply["message_id"]
+
+
+def open_sqlite_connections() -> int:
+    """Open sqlite3 connections in the whole process, every thread's included."""
+    gc.collect()
+    count = 0
+    for obj in gc.get_objects():
+        if isinstance(obj, sqlite3.Connection):
+            try:
+                obj.total_changes  # noqa: B018  (raises once closed)
+            except sqlite3.ProgrammingError:
+                continue
+            count += 1
+    return count
+
+
+async def test_many_connects_and_disconnects_leak_no_db_connections(website):
+    async with Visitor() as v:  # warm up: the test's own connection is open already
+        await v.identify(website)
+    before = open_sqlite_connections()
+
+    async def chat(n: int) -> None:
+        async with Visitor() as v:
+            await v.identify(website)
+            await v.send(type="chat_message", message=f"n{n}", client_id=str(n))
+            await v.recv_type("chat_message")
+
+    for round_ in range(3):  # concurrent visitors, so several worker threads are in use
+        await asyncio.gather(*(chat(round_ * 10 + n) for n in range(10)))
+    await pipeline.drain()
+    after = open_sqlite_connections()
+    assert after <= before, (before, after)
+    assert await Message.objects.filter(role="user").acount() == 30

@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.conf import settings
+from django.test import override_settings
+
+from django_livechat.conf import DEFAULT_AUTO_RESPONSE_TEXT, DEFAULTS, livechat_settings
+
+EXPECTED_DEFAULTS = {
+    "AUTO_RESPONSE_ENABLED": True,
+    "AUTO_RESPONSE_TEXT": DEFAULT_AUTO_RESPONSE_TEXT,
+    "RESPONDER": "django_livechat.responders.acknowledge",
+    "RESPONDER_TIMEOUT": 10.0,
+    "RESPONDER_ERRORS_TO_VISITOR": True,
+    "MAX_MESSAGE_LENGTH": 4000,
+    "RATE_LIMIT_MESSAGES": 20,
+    "RATE_LIMIT_PERIOD": 60.0,
+    "TYPING_TIMEOUT": 10.0,
+    "VISITOR_TOKEN_MAX_AGE": None,
+    "RECONNECT_MAX_RETRIES": 8,
+    "RECONNECT_BASE_DELAY": 1.0,
+    "DEFAULT_WEBSITE_ID": None,
+    "WS_PATH_PREFIX": "ws/livechat/",
+    "SQLITE_WAL": False,
+}
+
+
+def test_defaults_are_documented_here():
+    # A new setting must be added to this test (and to the docs' settings page).
+    assert DEFAULTS == EXPECTED_DEFAULTS
+
+
+@override_settings(LIVECHAT={})
+@pytest.mark.parametrize(("name", "expected"), sorted(EXPECTED_DEFAULTS.items()))
+def test_default(name, expected):
+    value = getattr(livechat_settings, name)
+    assert value == expected
+    assert type(value) is type(expected)
+
+
+def test_default_text():
+    assert DEFAULT_AUTO_RESPONSE_TEXT == (
+        "Thank you for your message. A support agent will respond to you shortly."
+    )
+
+
+def test_no_livechat_setting_at_all_gives_the_defaults():
+    with override_settings():
+        del settings.LIVECHAT
+        assert not hasattr(settings, "LIVECHAT")
+        assert livechat_settings.SQLITE_WAL is False
+        assert livechat_settings.MAX_MESSAGE_LENGTH == 4000
+        assert livechat_settings.WS_PATH_PREFIX == "ws/livechat/"
+
+
+def test_a_non_dict_livechat_setting_gives_the_defaults():
+    # checks.E001 reports it; reading settings must not crash meanwhile.
+    with override_settings(LIVECHAT=["SQLITE_WAL"]):
+        assert livechat_settings.SQLITE_WAL is False
+        assert livechat_settings.RATE_LIMIT_MESSAGES == 20
+
+
+def test_the_test_settings_are_read():
+    assert settings.LIVECHAT == {"SQLITE_WAL": True}
+    assert livechat_settings.SQLITE_WAL is True
+
+
+def test_override_takes_effect_live_and_keeps_other_defaults():
+    assert livechat_settings.MAX_MESSAGE_LENGTH == 4000
+    with override_settings(LIVECHAT={"MAX_MESSAGE_LENGTH": 10, "AUTO_RESPONSE_ENABLED": False}):
+        assert livechat_settings.MAX_MESSAGE_LENGTH == 10
+        assert livechat_settings.AUTO_RESPONSE_ENABLED is False
+        assert livechat_settings.AUTO_RESPONSE_TEXT == DEFAULT_AUTO_RESPONSE_TEXT
+        assert livechat_settings.RATE_LIMIT_MESSAGES == 20
+        assert livechat_settings.SQLITE_WAL is False
+    assert livechat_settings.MAX_MESSAGE_LENGTH == 4000
+    assert livechat_settings.AUTO_RESPONSE_ENABLED is True
+
+
+# name, value in LIVECHAT, value read back (different from the default)
+OVERRIDES = [
+    ("AUTO_RESPONSE_ENABLED", False, False),
+    ("AUTO_RESPONSE_TEXT", "Hello!", "Hello!"),
+    ("RESPONDER", "myproject.bots.answer", "myproject.bots.answer"),
+    ("RESPONDER_TIMEOUT", 3, 3.0),
+    ("RESPONDER_ERRORS_TO_VISITOR", False, False),
+    ("MAX_MESSAGE_LENGTH", 500, 500),
+    ("RATE_LIMIT_MESSAGES", 0, 0),
+    ("RATE_LIMIT_PERIOD", 1.5, 1.5),
+    ("TYPING_TIMEOUT", 2, 2.0),
+    ("VISITOR_TOKEN_MAX_AGE", 3600, 3600),
+    ("RECONNECT_MAX_RETRIES", 0, 0),
+    ("RECONNECT_BASE_DELAY", 0.25, 0.25),
+    (
+        "DEFAULT_WEBSITE_ID",
+        uuid.UUID("2f1e6a52-6f53-4d1e-9a40-0d2b1f3c4e5a"),
+        "2f1e6a52-6f53-4d1e-9a40-0d2b1f3c4e5a",
+    ),
+    ("WS_PATH_PREFIX", "chat/ws/", "chat/ws/"),
+    ("SQLITE_WAL", True, True),
+]
+
+
+def test_every_setting_has_an_override_case():
+    assert [name for name, _, _ in OVERRIDES] == list(DEFAULTS)
+
+
+@pytest.mark.parametrize(("name", "value", "expected"), OVERRIDES)
+def test_override(name, value, expected):
+    assert expected != DEFAULTS[name]
+    with override_settings(LIVECHAT={name: value}):
+        result = getattr(livechat_settings, name)
+    assert result == expected
+    assert type(result) is type(expected)

@@ -1,0 +1,198 @@
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+
+from django_livechat.models import Conversation, Message, Website
+
+pytestmark = pytest.mark.django_db
+
+
+def make_conversation(**kwargs):
+    website = Website.objects.create(name="Shop")
+    return Conversation.objects.create(website=website, **kwargs)
+
+
+def test_primary_keys_are_uuids():
+    conversation = make_conversation()
+    message = Message.objects.create(conversation=conversation, seq=1, role="user", content="hi")
+    for obj in (conversation.website, conversation, message):
+        assert isinstance(obj.pk, uuid.UUID)
+        assert type(obj).objects.get(pk=str(obj.pk)) == obj
+
+
+def test_seq_is_unique_per_conversation():
+    conversation = make_conversation()
+    Message.objects.create(conversation=conversation, seq=1, role="user", content="a")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Message.objects.create(conversation=conversation, seq=1, role="agent", content="b")
+
+
+def test_the_same_seq_in_another_conversation_is_fine():
+    first, second = make_conversation(), make_conversation()
+    Message.objects.create(conversation=first, seq=1, role="user", content="a")
+    Message.objects.create(conversation=second, seq=1, role="user", content="b")
+    assert Message.objects.filter(seq=1).count() == 2
+
+
+def test_client_id_is_unique_per_conversation():
+    conversation = make_conversation()
+    Message.objects.create(
+        conversation=conversation, seq=1, role="user", content="a", client_id="c-1"
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Message.objects.create(
+            conversation=conversation, seq=2, role="user", content="a", client_id="c-1"
+        )
+
+
+def test_client_id_may_repeat_across_conversations():
+    first, second = make_conversation(), make_conversation()
+    Message.objects.create(conversation=first, seq=1, role="user", content="a", client_id="c-1")
+    Message.objects.create(conversation=second, seq=1, role="user", content="a", client_id="c-1")
+    assert Message.objects.filter(client_id="c-1").count() == 2
+
+
+def test_null_client_ids_do_not_collide():
+    conversation = make_conversation()
+    Message.objects.create(conversation=conversation, seq=1, role="user", content="a")
+    Message.objects.create(conversation=conversation, seq=2, role="user", content="b")
+    assert conversation.messages.filter(client_id__isnull=True).count() == 2
+
+
+def test_full_clean_reports_a_duplicate_client_id():
+    conversation = make_conversation()
+    Message.objects.create(
+        conversation=conversation, seq=1, role="user", content="a", client_id="c-1"
+    )
+    duplicate = Message(conversation=conversation, seq=2, role="user", content="a", client_id="c-1")
+    with pytest.raises(ValidationError) as excinfo:
+        duplicate.full_clean()
+    assert "livechat_message_unique_client_id" in str(excinfo.value)
+
+
+def test_seq_must_be_positive():
+    conversation = make_conversation()
+    message = Message(conversation=conversation, seq=0, role="user", content="a")
+    with pytest.raises(ValidationError) as excinfo:
+        message.full_clean()
+    assert "seq" in excinfo.value.message_dict
+
+
+def test_website_save_normalises_origins():
+    website = Website.objects.create(
+        name="Shop",
+        allowed_origins=["HTTPS://Shop.Example.com:443", "http://localhost:8000/"],
+    )
+    website.refresh_from_db()
+    assert website.allowed_origins == ["https://shop.example.com", "http://localhost:8000"]
+
+
+def test_website_save_rejects_a_malformed_origin():
+    with pytest.raises(ValueError, match="no path"):
+        Website.objects.create(name="Shop", allowed_origins=["https://shop.example.com/path"])
+    assert not Website.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "origins",
+    [["https://shop.example.com/path"], ["*"], ["ftp://shop.example.com"], "https://a.example"],
+)
+def test_full_clean_validates_origins(origins):
+    website = Website(name="Shop", allowed_origins=origins)
+    with pytest.raises(ValidationError) as excinfo:
+        website.full_clean()
+    assert set(excinfo.value.message_dict) == {"allowed_origins"}
+
+
+def test_full_clean_accepts_good_origins():
+    website = Website(name="Shop", allowed_origins=["https://shop.example.com"])
+    website.full_clean()
+
+
+def test_identity_secret_is_generated_and_distinct():
+    first = Website.objects.create(name="One")
+    second = Website.objects.create(name="Two")
+    assert len(first.identity_secret) >= 40
+    assert first.identity_secret != second.identity_secret
+    first.refresh_from_db()
+    assert first.identity_secret == Website.objects.get(pk=first.pk).identity_secret
+
+
+def test_website_defaults():
+    website = Website.objects.create(name="Shop")
+    assert website.is_active is True
+    assert website.allowed_origins == []
+    assert website.auto_response_text == ""
+    assert str(website) == "Shop"
+
+
+def test_website_agents(django_user_model):
+    alice = django_user_model.objects.create_user("alice")
+    bob = django_user_model.objects.create_user("bob")
+    website = Website.objects.create(name="Shop")
+    other = Website.objects.create(name="Blog")
+    website.agents.add(alice, bob)
+    other.agents.add(alice)
+    assert set(website.agents.all()) == {alice, bob}
+    assert set(alice.livechat_websites.all()) == {website, other}
+    assert list(bob.livechat_websites.all()) == [website]
+
+
+def test_conversation_defaults():
+    conversation = make_conversation()
+    conversation.refresh_from_db()
+    assert conversation.status == Conversation.Status.OPEN == "open"
+    assert conversation.last_seq == 0
+    assert conversation.last_message_at is None
+    assert conversation.assigned_agent is None
+    assert conversation.metadata == {}
+    assert conversation.visitor_identifier == ""
+
+
+def test_conversation_and_message_str():
+    conversation = make_conversation(visitor_identifier="visitor@example.com")
+    message = Message(conversation=conversation, seq=3, role="user", content="x" * 60)
+    assert str(conversation) == f"visitor@example.com @ {conversation.website_id}"
+    assert str(message) == "#3 user: " + "x" * 50
+
+
+def test_reply_permission_exists():
+    permission = Permission.objects.get(
+        content_type__app_label="django_livechat", codename="reply_conversation"
+    )
+    assert permission.content_type.model == "conversation"
+
+
+def test_agent_with_reply_permission(django_user_model):
+    agent = django_user_model.objects.create_user("agent")
+    assert not agent.has_perm("django_livechat.reply_conversation")
+    agent.user_permissions.add(
+        Permission.objects.get(content_type__app_label="django_livechat", codename="reply_conversation")
+    )
+    agent = django_user_model.objects.get(pk=agent.pk)  # drop the permission cache
+    assert agent.has_perm("django_livechat.reply_conversation")
+
+
+def _constraints(model):
+    with connection.cursor() as cursor:
+        return connection.introspection.get_constraints(cursor, model._meta.db_table)
+
+
+def test_message_seq_is_indexed_by_its_unique_constraint():
+    constraints = _constraints(Message)
+    unique_seq = constraints["livechat_message_unique_seq"]
+    assert unique_seq["unique"]
+    assert unique_seq["columns"] == ["conversation_id", "seq"]
+
+
+def test_conversation_inbox_index():
+    index = _constraints(Conversation)["livechat_conv_inbox_idx"]
+    assert index["index"]
+    assert not index["unique"]
+    assert index["columns"] == ["website_id", "status", "last_message_at"]
+    assert index["orders"] == ["ASC", "ASC", "DESC"]

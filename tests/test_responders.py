@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import pytest
+from django.test import override_settings
+
+from django_livechat.conf import DEFAULT_AUTO_RESPONSE_TEXT
+from django_livechat.models import Conversation, Message, Website
+from django_livechat.responders import acknowledge
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def conversation():
+    website = Website.objects.create(name="Shop")
+    return Conversation.objects.create(website=website)
+
+
+def add_message(conversation, role, content="hello"):
+    conversation.last_seq += 1
+    conversation.save(update_fields=["last_seq"])
+    return Message.objects.create(
+        conversation=conversation, seq=conversation.last_seq, role=role, content=content
+    )
+
+
+def test_default_text(conversation):
+    message = add_message(conversation, Message.Role.USER)
+    assert acknowledge(conversation, message) == DEFAULT_AUTO_RESPONSE_TEXT
+
+
+@override_settings(LIVECHAT={"AUTO_RESPONSE_TEXT": "We'll be right with you."})
+def test_text_from_settings(conversation):
+    message = add_message(conversation, Message.Role.USER)
+    assert acknowledge(conversation, message) == "We'll be right with you."
+
+
+@override_settings(LIVECHAT={"AUTO_RESPONSE_TEXT": "From settings."})
+def test_website_text_wins(conversation):
+    conversation.website.auto_response_text = "Thanks for writing to the shop!"
+    conversation.website.save()
+    message = add_message(conversation, Message.Role.USER)
+    assert acknowledge(conversation, message) == "Thanks for writing to the shop!"
+
+
+@override_settings(LIVECHAT={"AUTO_RESPONSE_ENABLED": False})
+def test_disabled(conversation):
+    message = add_message(conversation, Message.Role.USER)
+    assert acknowledge(conversation, message) is None
+
+
+def test_silent_once_an_agent_has_replied(conversation):
+    first = add_message(conversation, Message.Role.USER)
+    assert acknowledge(conversation, first) == DEFAULT_AUTO_RESPONSE_TEXT
+    add_message(conversation, Message.Role.AGENT, "Hi, I'm Sam.")
+    second = add_message(conversation, Message.Role.USER)
+    assert acknowledge(conversation, second) is None
+
+
+@pytest.mark.parametrize("role", [Message.Role.ASSISTANT, Message.Role.SYSTEM])
+def test_other_replies_do_not_silence_it(conversation, role):
+    add_message(conversation, Message.Role.USER)
+    add_message(conversation, role, "automatic")
+    message = add_message(conversation, Message.Role.USER)
+    assert acknowledge(conversation, message) == DEFAULT_AUTO_RESPONSE_TEXT
+
+
+def test_an_agent_in_another_conversation_does_not_count(conversation):
+    other = Conversation.objects.create(website=conversation.website)
+    add_message(other, Message.Role.AGENT)
+    message = add_message(conversation, Message.Role.USER)
+    assert acknowledge(conversation, message) == DEFAULT_AUTO_RESPONSE_TEXT
