@@ -77,9 +77,7 @@ def test_website_change_page_is_editable(admin_client, chat):
     response = admin_client.get(change_url(chat["shop"]))
     assert response.status_code == 200
     form = response.context["adminform"].form
-    assert {"name", "is_active", "allowed_origins", "agents", "identity_secret"} <= set(
-        form.fields
-    )
+    assert {"name", "is_active", "allowed_origins", "agents", "identity_secret"} <= set(form.fields)
     assert b'name="_save"' in response.content
 
 
@@ -116,9 +114,9 @@ def test_conversation_changelist(admin_client, chat):
     assert changelist(admin_client, Conversation, {"status__exact": "resolved"}) == [
         chat["resolved"]
     ]
-    assert changelist(
-        admin_client, Conversation, {"website__id__exact": str(chat["blog"].pk)}
-    ) == [chat["resolved"]]
+    assert changelist(admin_client, Conversation, {"website__id__exact": str(chat["blog"].pk)}) == [
+        chat["resolved"]
+    ]
     assert changelist(admin_client, Conversation, {"q": "ada@"}) == [chat["open"]]
     assert changelist(admin_client, Conversation, {"q": str(chat["open"].pk)}) == [chat["open"]]
     assert changelist(admin_client, Conversation, {"q": "Blog"}) == [chat["resolved"]]
@@ -127,9 +125,9 @@ def test_conversation_changelist(admin_client, chat):
 def test_conversation_search_by_message_content_lists_each_once(admin_client, chat):
     # Both messages of the open conversation contain "parcel".
     assert changelist(admin_client, Conversation, {"q": "parcel"}) == [chat["open"]]
-    assert changelist(
-        admin_client, Conversation, {"q": "parcel", "status__exact": "resolved"}
-    ) == []
+    assert (
+        changelist(admin_client, Conversation, {"q": "parcel", "status__exact": "resolved"}) == []
+    )
 
 
 def test_conversation_change_page_is_read_only_with_messages_inline(admin_client, chat):
@@ -171,9 +169,12 @@ def test_message_changelist(admin_client, chat):
         user_message,
         agent_message,
     ]
-    assert changelist(
-        admin_client, Message, {"conversation__website__id__exact": str(chat["blog"].pk)}
-    ) == []
+    assert (
+        changelist(
+            admin_client, Message, {"conversation__website__id__exact": str(chat["blog"].pk)}
+        )
+        == []
+    )
 
 
 def test_message_change_page_is_read_only(admin_client, chat):

@@ -272,7 +272,9 @@ BOTH = ["django_livechat.W002", "django_livechat.W003"]
         redis_layer(),  # channels-redis' default host
         {"default": {"BACKEND": REDIS_BACKEND, "CONFIG": {}}},
         redis_layer({"address": "redis://127.0.0.1:6379/0"}),
-        redis_layer("redis://127.0.0.1:6379/0", backend="channels_redis.pubsub.RedisPubSubChannelLayer"),
+        redis_layer(
+            "redis://127.0.0.1:6379/0", backend="channels_redis.pubsub.RedisPubSubChannelLayer"
+        ),
     ],
 )
 def test_w002_w003_untuned_redis_8(layers):

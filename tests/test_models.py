@@ -5,7 +5,7 @@ import uuid
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, connections, transaction
 
 from django_livechat.models import Conversation, Message, Website
 
@@ -172,7 +172,9 @@ def test_agent_with_reply_permission(django_user_model):
     agent = django_user_model.objects.create_user("agent")
     assert not agent.has_perm("django_livechat.reply_conversation")
     agent.user_permissions.add(
-        Permission.objects.get(content_type__app_label="django_livechat", codename="reply_conversation")
+        Permission.objects.get(
+            content_type__app_label="django_livechat", codename="reply_conversation"
+        )
     )
     agent = django_user_model.objects.get(pk=agent.pk)  # drop the permission cache
     assert agent.has_perm("django_livechat.reply_conversation")
@@ -196,3 +198,31 @@ def test_conversation_inbox_index():
     assert not index["unique"]
     assert index["columns"] == ["website_id", "status", "last_message_at"]
     assert index["orders"] == ["ASC", "ASC", "DESC"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(databases=["default", "postgres"])
+def test_constraints_on_postgresql():
+    website = Website.objects.using("postgres").create(name="Shop")
+    conversation = Conversation.objects.using("postgres").create(website=website)
+    messages = Message.objects.using("postgres")
+    messages.create(conversation=conversation, seq=1, role="user", content="a", client_id="c-1")
+    messages.create(conversation=conversation, seq=2, role="user", content="b")
+    messages.create(conversation=conversation, seq=3, role="user", content="c")
+    for duplicate in ({"seq": 1}, {"seq": 4, "client_id": "c-1"}):
+        with pytest.raises(IntegrityError), transaction.atomic(using="postgres"):
+            messages.create(conversation=conversation, role="user", content="x", **duplicate)
+    assert messages.count() == 3
+
+    with connections["postgres"].cursor() as cursor:
+        introspection = connections["postgres"].introspection
+        message_constraints = introspection.get_constraints(cursor, Message._meta.db_table)
+        inbox = introspection.get_constraints(cursor, Conversation._meta.db_table)[
+            "livechat_conv_inbox_idx"
+        ]
+    assert message_constraints["livechat_message_unique_seq"]["columns"] == [
+        "conversation_id",
+        "seq",
+    ]
+    assert inbox["columns"] == ["website_id", "status", "last_message_at"]
+    assert inbox["orders"] == ["ASC", "ASC", "DESC"]

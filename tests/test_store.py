@@ -19,7 +19,6 @@ from django_livechat.store import (
     append_messages,
 )
 
-
 pytestmark = pytest.mark.django_db
 
 
@@ -287,7 +286,28 @@ def run_threads(count, work, using):
     return results
 
 
-def append_concurrently(using, batch_size):
+@pytest.fixture
+def batch_failures(monkeypatch):
+    """Exceptions raised by whole batches.
+
+    A failed batch is retried item by item, which hides a deadlock or a lost race from the
+    outcomes; the store must not need that retry under mere concurrency.
+    """
+    failures = []
+    append_batch = store._append_batch
+
+    def recording_append_batch(items, using):
+        try:
+            return append_batch(items, using)
+        except Exception as exc:
+            failures.append(exc)
+            raise
+
+    monkeypatch.setattr(store, "_append_batch", recording_append_batch)
+    return failures
+
+
+def append_concurrently(using, batch_size, batch_failures):
     """THREADS writers append to one conversation, all also sending SHARED_CLIENT_IDS."""
     conversation = make_conversation(using)
 
@@ -304,10 +324,11 @@ def append_concurrently(using, batch_size):
         outcomes = []
         for start in range(0, len(items), batch_size):
             outcomes += append_messages(items[start : start + batch_size], using=using)
-        return list(zip(items, outcomes))
+        return list(zip(items, outcomes, strict=True))
 
     results = run_threads(THREADS, work, using)
 
+    assert batch_failures == []
     total = THREADS * PER_THREAD + len(SHARED_CLIENT_IDS)
     assert stored_seqs(conversation, using) == list(range(1, total + 1))
     assert last_seq(conversation, using) == total
@@ -318,10 +339,10 @@ def append_concurrently(using, batch_size):
 
     by_client_id = defaultdict(list)
     for thread_results in results:
+        assert all(isinstance(outcome, StoredMessage) for _, outcome in thread_results)
         seqs = [outcome.message.seq for _, outcome in thread_results if outcome.created]
         assert seqs == sorted(seqs)  # one writer's messages keep their order
         for item, outcome in thread_results:
-            assert isinstance(outcome, StoredMessage), outcome
             assert outcome.message.content == item.content
             if item.client_id in SHARED_CLIENT_IDS:
                 by_client_id[item.client_id].append(outcome)
@@ -333,21 +354,9 @@ def append_concurrently(using, batch_size):
         assert len({outcome.message.pk for outcome in outcomes}) == 1, client_id
 
 
-def batches_across_conversations(using, monkeypatch):
+def batches_across_conversations(using, batch_failures):
     """Batches touching the same conversations in different orders must not deadlock."""
     conversations = [make_conversation(using) for _ in range(4)]
-    failures = []
-    append_batch = store._append_batch
-
-    def recording_append_batch(items, using):
-        try:
-            return append_batch(items, using)
-        except Exception as exc:
-            failures.append(exc)
-            raise
-
-    # A failed batch is retried item by item, which would hide a deadlock from the outcomes.
-    monkeypatch.setattr(store, "_append_batch", recording_append_batch)
     rounds = 15
 
     def work(index):
@@ -361,7 +370,7 @@ def batches_across_conversations(using, monkeypatch):
 
     results = run_threads(THREADS, work, using)
 
-    assert failures == []
+    assert batch_failures == []
     assert all(isinstance(o, StoredMessage) for outcomes in results for o in outcomes)
     per_conversation = THREADS * rounds * 2
     for conversation in conversations:
@@ -371,26 +380,26 @@ def batches_across_conversations(using, monkeypatch):
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("batch_size", [1, 5])
-def test_concurrent_appends_sqlite(batch_size):
-    append_concurrently("default", batch_size)
+def test_concurrent_appends_sqlite(batch_size, batch_failures):
+    append_concurrently("default", batch_size, batch_failures)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_batches_across_conversations_sqlite(monkeypatch):
-    batches_across_conversations("default", monkeypatch)
+def test_concurrent_batches_across_conversations_sqlite(batch_failures):
+    batches_across_conversations("default", batch_failures)
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(databases=["default", "postgres"], transaction=True)
 @pytest.mark.parametrize("batch_size", [1, 5])
-def test_concurrent_appends_postgres(batch_size):
-    append_concurrently("postgres", batch_size)
+def test_concurrent_appends_postgres(batch_size, batch_failures):
+    append_concurrently("postgres", batch_size, batch_failures)
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(databases=["default", "postgres"], transaction=True)
-def test_concurrent_batches_across_conversations_postgres(monkeypatch):
-    batches_across_conversations("postgres", monkeypatch)
+def test_concurrent_batches_across_conversations_postgres(batch_failures):
+    batches_across_conversations("postgres", batch_failures)
 
 
 @pytest.mark.postgres
