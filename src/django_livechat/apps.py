@@ -13,8 +13,11 @@ class LivechatConfig(AppConfig):
         from django.db.backends.signals import connection_created
 
         from django_livechat import checks  # noqa: F401  (registers the system checks)
+        from django_livechat.api.cors import connect_receivers
         from django_livechat.sqlite import configure_sqlite_connection
 
         connection_created.connect(
             configure_sqlite_connection, dispatch_uid="django_livechat.sqlite"
         )
+        # CORS on the HTTP API for the origins that active websites list.
+        connect_receivers()

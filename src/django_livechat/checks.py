@@ -237,3 +237,46 @@ def _redis_py_major() -> int:
         return int(str(version).split(".")[0])
     except ValueError:
         return 0
+
+
+CORS_MIDDLEWARE = "corsheaders.middleware.CorsMiddleware"
+COMMON_MIDDLEWARE = "django.middleware.common.CommonMiddleware"
+
+
+@register(Tags.compatibility)
+def check_cors_headers(**kwargs: Any) -> list[CheckMessage]:
+    """The HTTP API's CORS needs django-cors-headers installed, its middleware up front."""
+    from django.apps import apps
+
+    messages: list[CheckMessage] = []
+    if not apps.is_installed("corsheaders"):
+        messages.append(
+            Error(
+                "django_livechat's HTTP API needs django-cors-headers: 'corsheaders' is not "
+                "in INSTALLED_APPS.",
+                hint="Add 'corsheaders' to INSTALLED_APPS.",
+                id="django_livechat.E018",
+            )
+        )
+    middleware = list(getattr(settings, "MIDDLEWARE", None) or [])
+    if CORS_MIDDLEWARE not in middleware:
+        problem = "is not in MIDDLEWARE"
+    elif middleware.index(CORS_MIDDLEWARE) > _position(middleware, COMMON_MIDDLEWARE):
+        problem = f"comes after {COMMON_MIDDLEWARE}, which can answer before it adds headers"
+    else:
+        return messages
+    messages.append(
+        Error(
+            f"{CORS_MIDDLEWARE} {problem}; cross-origin calls to the chat's HTTP API fail.",
+            hint=(
+                f"Put {CORS_MIDDLEWARE!r} in MIDDLEWARE as high as possible, before "
+                f"{COMMON_MIDDLEWARE!r}."
+            ),
+            id="django_livechat.E018",
+        )
+    )
+    return messages
+
+
+def _position(middleware: list[str], name: str) -> int:
+    return middleware.index(name) if name in middleware else len(middleware)

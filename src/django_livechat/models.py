@@ -61,8 +61,11 @@ class Website(models.Model):
         return self.name
 
     def save(self, *args: object, **kwargs: object) -> None:
-        # Store origins canonically so comparisons against Origin headers are exact.
-        self.allowed_origins = [normalize_origin(o) for o in self.allowed_origins]
+        # Store origins canonically (and once) so comparisons against Origin headers are exact.
+        validate_origin_list(self.allowed_origins)
+        self.allowed_origins = list(
+            dict.fromkeys(normalize_origin(o) for o in self.allowed_origins)
+        )
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
 
@@ -103,7 +106,8 @@ class Conversation(models.Model):
     class Meta:
         verbose_name = _("conversation")
         verbose_name_plural = _("conversations")
-        ordering = ["-last_message_at", "-created_at"]
+        # Conversations without messages last, on every database.
+        ordering = [models.F("last_message_at").desc(nulls_last=True), "-created_at"]
         permissions = [("reply_conversation", _("Can reply to live chat conversations"))]
         indexes = [
             # The inbox: a website's open conversations by last activity.

@@ -1,0 +1,387 @@
+"""``bench/run.py``: one server, two phases (baseline, pipeline), one report.
+
+See ``docs/benchmark.rst`` for what is measured and how to read it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bench import database, experiments, load, profiles, report
+from bench.server import ROOT, Server, ServerError
+
+RESULTS = ROOT / "bench" / "results"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="bench/run.py",
+        description="Throughput of the visitor message pipeline against a bare Channels "
+        "round trip, both served by one uvicorn process on 127.0.0.1.",
+    )
+    parser.add_argument("--sockets", type=int, default=50, help="concurrent sockets (50)")
+    parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds (10)")
+    parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds (2)")
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("LIVECHAT_BENCH_DATABASE_URL"),
+        help="PostgreSQL URL for --db postgres (or LIVECHAT_BENCH_DATABASE_URL); the run "
+        "migrates it and adds one website and its conversations",
+    )
+    parser.add_argument(
+        "--conn-max-age",
+        default="none",
+        help="CONN_MAX_AGE: 'none' (persistent, the default) or seconds (0: reconnect per call)",
+    )
+    parser.add_argument("--phases", default="baseline,pipeline", help="which phases to run")
+    parser.add_argument("--ws", default="websockets-sansio", help="uvicorn --ws")
+    parser.add_argument("--loop", default="auto", help="uvicorn --loop (auto picks uvloop)")
+    parser.add_argument(
+        "--compression", action="store_true", help="negotiate permessage-deflate (off)"
+    )
+    parser.add_argument(
+        "--instrument",
+        action="store_true",
+        help="count SQL statements, connections, writer batches and layer calls per phase",
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="cProfile the server during the pipeline phase"
+    )
+    parser.add_argument(
+        "--py-spy",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="PATH",
+        help="sample the server with py-spy during the pipeline phase (PATH or on PATH)",
+    )
+    parser.add_argument(
+        "--experiment",
+        action="append",
+        default=[],
+        choices=experiments.NAMES,
+        help="replace a piece of the shipped code in the server to measure a proposal "
+        "(repeatable; see bench/experiments.py)",
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=None,
+        help="JSON file (bench/results/latest.json; experiment-NAMES.json for experiments)",
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    args = parser.parse_args(argv)
+    if args.sockets < 1 or args.seconds <= 0 or args.warmup < 0:
+        parser.error("--sockets must be >= 1, --seconds > 0 and --warmup >= 0")
+    if args.db == "postgres" and not args.database_url:
+        parser.error("--db postgres needs --database-url (or LIVECHAT_BENCH_DATABASE_URL)")
+    if args.output is None:
+        name = "-".join(["experiment", *sorted(args.experiment)]) if args.experiment else "latest"
+        args.output = RESULTS / f"{name}.json"
+    args.phases = [p.strip() for p in args.phases.split(",") if p.strip()]
+    if not set(args.phases) <= {"baseline", "pipeline"} or not args.phases:
+        parser.error("--phases takes baseline and/or pipeline")
+    return args
+
+
+def server_environment(args: argparse.Namespace, workdir: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    env["LIVECHAT_BENCH_DIR"] = str(workdir)
+    env["LIVECHAT_BENCH_CONN_MAX_AGE"] = str(args.conn_max_age)
+    env.pop("LIVECHAT_BENCH_DATABASE_URL", None)
+    if args.db == "postgres":
+        env["LIVECHAT_BENCH_DATABASE_URL"] = args.database_url
+    env["LIVECHAT_BENCH_INSTRUMENT"] = "1" if args.instrument else ""
+    env["LIVECHAT_BENCH_PROFILE"] = str(workdir / "profile") if args.profile else ""
+    env["LIVECHAT_BENCH_EXPERIMENTS"] = ",".join(args.experiment)
+    return env
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    workdir = Path(tempfile.mkdtemp(prefix="livechat-bench-"))
+    env = server_environment(args, workdir)
+    # This process (the load generator) prepares and checks the same database.
+    os.environ.update({k: v for k, v in env.items() if k.startswith(("LIVECHAT_", "DJANGO_"))})
+    server = Server(env, workdir / "server.log", ws=args.ws, loop=args.loop)
+    results: dict[str, Any] = {"phases": {}}
+    failures: list[str] = []
+    try:
+        database.setup_django()
+        website_id = database.prepare()
+        server.start()
+        results["setup"] = describe(args, server)
+        print_setup(results["setup"])
+        _use_uvloop()
+        for name in args.phases:
+            phase, problems = asyncio.run(run_phase(name, args, server, website_id, workdir))
+            results["phases"][name] = phase
+            failures.extend(problems)
+            if not server.alive():
+                raise ServerError(f"the server died during the {name} phase\n{server.log()}")
+        if "pipeline" in args.phases:
+            results["verification"] = check_database(website_id, results["phases"]["pipeline"])
+            if not results["verification"]["ok"]:
+                failures.append("the stored conversations do not match what the clients saw")
+    except (ServerError, OSError, load.ProtocolError) as exc:
+        failures.append(f"{type(exc).__name__}: {exc}")
+    finally:
+        server.stop()
+        if args.keep:
+            print(f"temporary files kept in {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    finish(results, args)
+    for failure in failures:
+        print(f"ERROR: {failure}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def _use_uvloop() -> None:
+    try:
+        import uvloop
+    except ImportError:
+        return
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+
+
+async def run_phase(
+    name: str, args: argparse.Namespace, server: Server, website_id: str, workdir: Path
+) -> tuple[dict[str, Any], list[str]]:
+    memory: dict[str, Any] = {}
+    counters: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+    thread_names: dict[str, str] = {}
+    spy: list[subprocess.Popen[bytes]] = []
+    profiling = name == "pipeline"
+    spy_exe = profiles.find_py_spy(args.py_spy) if args.py_spy is not None else None
+    if args.py_spy is not None and profiling and not spy_exe:
+        extra["py_spy"] = "py-spy not found"
+
+    memory["peak_reset"] = server.reset_peak_rss()
+    memory["before_connect"] = server.memory_kib()
+
+    def before_load() -> None:
+        if args.instrument:
+            server.request("POST", "/bench/stats")  # reset
+        if profiling and args.profile:
+            server.request("POST", "/bench/profile/start")
+        if profiling and spy_exe:
+            output = workdir / "pipeline.pyspy.raw"
+            spy.append(
+                profiles.start_py_spy(spy_exe, server.pid, args.warmup + args.seconds, output)
+            )
+
+    def after_load() -> None:
+        memory.update(server.memory_kib())
+        thread_names.update(server.request("GET", "/bench/threads"))
+        if args.instrument:
+            counters.update(server.request("GET", "/bench/stats"))
+        if profiling and args.profile:
+            extra["cprofile"] = save_cprofile(server.request("POST", "/bench/profile/stop"))
+        if spy:
+            extra["py_spy"] = save_py_spy(spy[0], workdir / "pipeline.pyspy.raw")
+
+    identify = {"type": "identify", "website_id": website_id} if name == "pipeline" else None
+    path = "ws/livechat/widget/" if name == "pipeline" else "ws/bench/echo/"
+    print(f"running {name}: {args.sockets} sockets, {args.warmup:g} s warm-up + {args.seconds:g} s")
+    run = await load.run_phase(
+        name,
+        url=f"ws://127.0.0.1:{server.port}/{path}",
+        origin=database.ORIGIN,
+        sockets=args.sockets,
+        warmup=args.warmup,
+        seconds=args.seconds,
+        identify=identify,
+        server_cpu=server.thread_cpu_seconds,
+        compression=args.compression,
+        before_load=before_load,
+        after_load=after_load,
+    )
+    summary = report.summarize(run, memory, thread_names)
+    summary["clients"] = {c.conversation_id: (c.user_seen, c.assistant_seen) for c in run.clients}
+    summary["client_seq_problems"] = [
+        f"socket {c.index}: received seqs are not 1..{len(c.seqs)}"
+        for c in run.clients
+        if sorted(c.seqs) != list(range(1, len(c.seqs) + 1))
+    ]
+    if counters:
+        summary["counters"] = counters
+        summary["per_message"] = per_message(counters, run)
+    summary.update(extra)
+    return summary, run.errors + summary["client_seq_problems"][:5]
+
+
+def per_message(counters: dict[str, Any], run: load.PhaseRun) -> dict[str, float]:
+    """Counters divided by the messages sent in the whole phase (warm-up included)."""
+    sent = sum(c.sent for c in run.clients) or 1
+    out = {key: round(value / sent, 2) for key, value in counters["counts"].items()}
+    out["writer_batch_mean"] = round(
+        counters["writer_batch_items"] / max(1, counters["writer_batches"]), 1
+    )
+    return out
+
+
+def save_cprofile(written: dict[str, str]) -> dict[str, str]:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    saved = {}
+    for kind, path in written.items():
+        target = RESULTS / Path(path).name
+        shutil.copyfile(path, target)
+        text_path = target.with_suffix(".txt")
+        text_path.write_text(profiles.pstats_top(target))
+        saved[kind] = str(text_path.relative_to(ROOT))
+    return saved
+
+
+def save_py_spy(process: subprocess.Popen[bytes], raw: Path) -> str:
+    try:
+        _, stderr = process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        return "py-spy did not finish"
+    if not raw.exists():
+        return f"py-spy wrote nothing: {stderr.decode(errors='replace')[-500:]}"
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(raw, RESULTS / raw.name)
+    text_path = RESULTS / "pipeline-pyspy.txt"
+    text_path.write_text(profiles.py_spy_top(raw))
+    return str(text_path.relative_to(ROOT))
+
+
+def check_database(website_id: str, pipeline: dict[str, Any]) -> dict[str, Any]:
+    seen = {cid: tuple(counts) for cid, counts in pipeline["clients"].items()}
+    return database.verify(website_id, seen).as_dict()  # type: ignore[arg-type]
+
+
+def describe(args: argparse.Namespace, server: Server) -> dict[str, Any]:
+    import channels
+    import django
+    import uvicorn
+    import websockets
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    return {
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %z"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "python": platform.python_version(),
+        "versions": {
+            "django": django.get_version(),
+            "channels": channels.__version__,
+            "uvicorn": uvicorn.__version__,
+            "websockets": websockets.__version__,
+        },
+        "server": {
+            "pid": server.pid,
+            "port": server.port,
+            "ws": args.ws,
+            "loop": args.loop,
+            "processes": 1,
+        },
+        "client": "one asyncio process (uvloop when installed), sharing the machine's cores",
+        "database": {
+            "engine": db["ENGINE"].rsplit(".", 1)[-1],
+            "conn_max_age": db.get("CONN_MAX_AGE"),
+            "options": db.get("OPTIONS", {}),
+            "sqlite_wal": settings.LIVECHAT.get("SQLITE_WAL"),
+        },
+        "channel_layer": settings.CHANNEL_LAYERS["default"]["BACKEND"],
+        "sockets": args.sockets,
+        "seconds": args.seconds,
+        "warmup": args.warmup,
+        "compression": args.compression,
+        "instrument": args.instrument,
+        "profile": args.profile,
+        "experiments": args.experiment,
+    }
+
+
+def print_setup(setup: dict[str, Any]) -> None:
+    v = setup["versions"]
+    print(
+        f"server: 1 uvicorn process (pid {setup['server']['pid']}) on "
+        f"127.0.0.1:{setup['server']['port']}, --ws {setup['server']['ws']}, "
+        f"--loop {setup['server']['loop']}; Django {v['django']}, Channels {v['channels']}, "
+        f"uvicorn {v['uvicorn']}, websockets {v['websockets']}, Python {setup['python']}"
+    )
+    db = setup["database"]
+    print(
+        f"database: {db['engine']} {db['options'] or ''} WAL={db['sqlite_wal']} "
+        f"CONN_MAX_AGE={db['conn_max_age']}; layer: {setup['channel_layer'].rsplit('.', 1)[-1]}"
+    )
+    if setup["experiments"]:
+        print(f"EXPERIMENT, not the shipped code: {', '.join(setup['experiments'])}")
+    print(
+        f"machine: {setup['machine']}; the load generator is a separate process on the same "
+        "cores, so client and server compete for CPU"
+    )
+
+
+def finish(results: dict[str, Any], args: argparse.Namespace) -> None:
+    phases = results["phases"]
+    if "baseline" in phases and "pipeline" in phases and phases["baseline"]["msg_per_s"]:
+        ratio = phases["pipeline"]["msg_per_s"] / phases["baseline"]["msg_per_s"]
+        results["ratio"] = round(ratio, 3)
+        results["target_ratio"] = report.TARGET_RATIO
+        results["target_met"] = ratio >= report.TARGET_RATIO
+    if phases:
+        print()
+        print(report.table(results))
+    say: Callable[[str], None] = print
+    if "ratio" in results:
+        verdict = "MET" if results["target_met"] else "NOT MET"
+        say(
+            f"ratio pipeline/baseline: {results['ratio']:.3f}  "
+            f"(project target >= {report.TARGET_RATIO}: {verdict})"
+        )
+    verification = results.get("verification")
+    if verification:
+        state = "OK" if verification["ok"] else "FAILED"
+        say(
+            f"database check {state}: {verification['conversations']} conversations, "
+            f"{verification['messages']} messages, seq 1..n without gaps or duplicates, "
+            "user/assistant counts equal to what the clients received"
+            if verification["ok"]
+            else f"database check {state}: " + "; ".join(verification["problems"][:5])
+        )
+    for name, phase in phases.items():
+        threads = phase.get("server_cpu_percent_by_thread")
+        if threads:
+            say(
+                f"{name} server CPU by thread: "
+                + ", ".join(f"{k} {v:.0f}%" for k, v in threads.items())
+            )
+        if "per_message" in phase:
+            say(f"{name} counters per message: {json.dumps(phase['per_message'])}")
+        for key in ("cprofile", "py_spy"):
+            if key in phase:
+                say(f"{name} {key}: {phase[key]}")
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    for phase in phases.values():
+        phase.pop("clients", None)
+    args.output.write_text(json.dumps(results, indent=2) + "\n")
+    say(f"results written to {_display(args.output)}")
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,78 @@
+"""Errors over HTTP: the socket's ``{"type": "error", "code", "message"}`` with a status.
+
+Every API view uses :func:`exception_handler`, so a :class:`~django_livechat.errors.ChatError`
+from the pipeline and DRF's own exceptions come out in the same shape, with the HTTP status
+of :data:`django_livechat.errors.HTTP_STATUS` for the code.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from rest_framework import exceptions
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+
+from django_livechat import errors
+from django_livechat.errors import ChatError
+
+# DRF exceptions with an equivalent error code.
+DRF_CODES: tuple[tuple[type[exceptions.APIException], str, str | None], ...] = (
+    (exceptions.ParseError, errors.INVALID_JSON, "The body is not valid JSON."),
+    (
+        exceptions.UnsupportedMediaType,
+        errors.INVALID_JSON,
+        "Send a JSON body with Content-Type: application/json.",
+    ),
+    (exceptions.ValidationError, errors.INVALID_MESSAGE, None),
+    (exceptions.NotAuthenticated, errors.FORBIDDEN, None),
+    (exceptions.AuthenticationFailed, errors.FORBIDDEN, None),
+    (exceptions.PermissionDenied, errors.FORBIDDEN, None),
+    (exceptions.NotFound, errors.NOT_FOUND, None),
+)
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF exception handler of the API views; anything unexpected is re-raised (a 500)."""
+    if isinstance(exc, ChatError):
+        return error_response(exc)
+    if isinstance(exc, Http404):
+        return error_response(ChatError(errors.NOT_FOUND))
+    if isinstance(exc, PermissionDenied):
+        return error_response(ChatError(errors.FORBIDDEN))
+    if not isinstance(exc, exceptions.APIException):
+        return None
+    for exc_class, code, message in DRF_CODES:
+        if isinstance(exc, exc_class):
+            return error_response(ChatError(code, message or _detail_text(exc.detail)))
+    # No equivalent code (405 Method Not Allowed, 406 Not Acceptable): keep DRF's status.
+    code = errors.INTERNAL_ERROR if exc.status_code >= 500 else errors.INVALID_MESSAGE
+    return error_response(ChatError(code, _detail_text(exc.detail)), status=exc.status_code)
+
+
+def error_response(error: ChatError, *, status: int | None = None) -> Response:
+    """``error`` as a response; a ``RATE_LIMITED`` one tells when to retry."""
+    headers = {}
+    if error.retry_after is not None:
+        headers["Retry-After"] = str(max(1, math.ceil(error.retry_after)))
+    return Response(
+        error.as_event(),
+        status=status or errors.HTTP_STATUS.get(error.code, 500),
+        headers=headers,
+    )
+
+
+def _detail_text(detail: Any, field: str | None = None) -> str:
+    # DRF details nest dicts and lists of strings; the first one says enough.
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            return _detail_text(
+                value, None if key == api_settings.NON_FIELD_ERRORS_KEY else str(key)
+            )
+        return ""
+    if isinstance(detail, list):
+        return _detail_text(detail[0], field) if detail else ""
+    return f"{field}: {detail}" if field else str(detail)

@@ -1,0 +1,149 @@
+"""The API views: parse the request, authorize, hand over to the pipeline.
+
+They are sync DRF views (the host may serve them over WSGI or ASGI) and call the async
+pipeline through ``async_to_sync``; under ASGI that runs on the server's event loop, so the
+pipeline's writer and channel layer are the same as the sockets'. Errors come out as
+``{"type": "error", "code", "message"}`` (see :mod:`django_livechat.api.exceptions`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from django_livechat import pipeline
+from django_livechat.api import serializers
+from django_livechat.api.authentication import VisitorTokenAuthentication, visitor_session
+from django_livechat.api.exceptions import exception_handler
+from django_livechat.api.schema import LivechatAutoSchema, documented
+
+ERROR = serializers.ErrorSerializer
+FORBIDDEN = OpenApiResponse(
+    ERROR, description="FORBIDDEN: missing or bad visitor token, or an origin not allowed."
+)
+BAD_REQUEST = OpenApiResponse(ERROR, description="INVALID_JSON or INVALID_MESSAGE.")
+
+
+class LivechatAPIView(APIView):
+    """Everything DRF would take from the host's ``REST_FRAMEWORK`` settings, fixed here."""
+
+    renderer_classes = [JSONRenderer]
+    parser_classes = [JSONParser]
+    authentication_classes = [VisitorTokenAuthentication]
+    permission_classes = [AllowAny]  # the views check request.auth themselves
+    throttle_classes = []  # the pipeline rate-limits visitor messages
+    content_negotiation_class = DefaultContentNegotiation
+    versioning_class = None
+    metadata_class = None  # OPTIONS is a CORS preflight, which django-cors-headers answers
+    schema = LivechatAutoSchema()
+
+    def get_exception_handler(self) -> Callable[[Exception, dict[str, Any]], Response | None]:
+        return exception_handler
+
+
+def origin(request: Request) -> str | None:
+    """The ``Origin`` header; the pipeline refuses one the website does not allow."""
+    return request.headers.get("Origin")
+
+
+class ConversationsView(LivechatAPIView):
+    # The token of a rejoin travels in the body, as in the socket's identify frame.
+    authentication_classes = []
+
+    @documented(
+        operation_id="livechat_open_conversation",
+        summary="Create or rejoin a conversation",
+        description=(
+            "Without visitor_token a new conversation starts (201); with it, its "
+            "conversation is rejoined (200). The body is the socket's identify frame and so "
+            "is the answer, type included; keep visitor_token for the other calls."
+        ),
+        request=serializers.OpenConversationRequestSerializer,
+        responses={
+            201: OpenApiResponse(serializers.IdentifiedSerializer, "A new conversation."),
+            200: OpenApiResponse(serializers.IdentifiedSerializer, "The conversation rejoined."),
+            400: BAD_REQUEST,
+            403: FORBIDDEN,
+            404: OpenApiResponse(ERROR, description="INVALID_WEBSITE: unknown or inactive."),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        body = serializers.OpenConversationRequestSerializer(data=request.data).parsed()
+        session = async_to_sync(pipeline.open_conversation)(origin=origin(request), **body)
+        return Response(session.identified_event(), status=201 if session.created else 200)
+
+
+class MessagesView(LivechatAPIView):
+    """The conversation is the one the bearer token is for; no id travels in the URL."""
+
+    @documented(
+        operation_id="livechat_list_messages",
+        summary="List messages after a seq",
+        description=(
+            "What a polling client calls: the conversation's messages with seq > after_seq, "
+            "oldest first, at most 500; when has_more is true, ask again after the last one."
+        ),
+        parameters=[serializers.ListMessagesQuerySerializer],
+        responses={
+            200: serializers.MessageListSerializer,
+            400: BAD_REQUEST,
+            403: FORBIDDEN,
+        },
+    )
+    def get(self, request: Request) -> Response:
+        session = visitor_session(request)
+        query = serializers.ListMessagesQuerySerializer(data=request.query_params).parsed()
+        messages, has_more = async_to_sync(pipeline.messages_after)(
+            session.conversation_id, query["after_seq"]
+        )
+        return Response(
+            {
+                "conversation_id": str(session.conversation_id),
+                "messages": messages,
+                "has_more": has_more,
+            }
+        )
+
+    @documented(
+        operation_id="livechat_post_message",
+        summary="Post a visitor message",
+        description=(
+            "Stores the message, sends it to the conversation's sockets and the website's "
+            "dashboards, and answers with it and the automatic reply (201). The same "
+            "client_id again returns the stored message, never a second one (200, reply "
+            "null: poll for what followed)."
+        ),
+        request=serializers.PostMessageRequestSerializer,
+        responses={
+            201: OpenApiResponse(serializers.PostedMessageSerializer, "Stored."),
+            200: OpenApiResponse(
+                serializers.PostedMessageSerializer, "Stored before (same client_id)."
+            ),
+            400: BAD_REQUEST,
+            403: FORBIDDEN,
+            413: OpenApiResponse(ERROR, description="MESSAGE_TOO_LONG."),
+            429: OpenApiResponse(
+                ERROR, description="RATE_LIMITED; the Retry-After header says when to retry."
+            ),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        session = visitor_session(request)
+        body = serializers.PostMessageRequestSerializer(data=request.data).parsed()
+        result = async_to_sync(pipeline.post_visitor_message)(
+            session, content=body.get("message"), client_id=body.get("client_id"), background=False
+        )
+        return Response(
+            {"message": result.message, "reply": result.reply},
+            status=201 if result.created else 200,
+        )

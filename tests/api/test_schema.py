@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.test import override_settings
+from django.urls import reverse
+from drf_spectacular.drainage import GENERATOR_STATS
+from drf_spectacular.validation import validate_schema
+
+OPERATIONS = {
+    ("/livechat/api/conversations/", "post"): "livechat_open_conversation",
+    ("/livechat/api/messages/", "post"): "livechat_post_message",
+    ("/livechat/api/messages/", "get"): "livechat_list_messages",
+}
+
+
+def fetch_schema(api, capsys):
+    response = api.get(reverse("django_livechat:api-schema"), {"format": "json"})
+    assert response.status_code == 200
+    # drf-spectacular prints its warnings and errors to stderr and counts them.
+    assert not GENERATOR_STATS, (GENERATOR_STATS._warn_cache, GENERATOR_STATS._error_cache)
+    assert capsys.readouterr().err == ""
+    return json.loads(response.content)
+
+
+def operations(schema):
+    return {
+        (path, method): operation["operationId"]
+        for path, item in schema["paths"].items()
+        for method, operation in item.items()
+    }
+
+
+def test_the_schema_is_served(api, capsys):
+    schema = fetch_schema(api, capsys)
+    assert schema["openapi"].startswith("3.")
+    validate_schema(schema)
+    assert operations(schema) == OPERATIONS
+    assert schema["info"]["title"] == "django_livechat HTTP API"
+
+
+def test_yaml_by_default(api):
+    response = api.get(reverse("django_livechat:api-schema"))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.oai.openapi")
+    assert b"openapi: 3." in response.content
+
+
+def test_the_schema_describes_the_api(api, capsys):
+    schema = fetch_schema(api, capsys)
+    paths, components = schema["paths"], schema["components"]["schemas"]
+    assert schema["components"]["securitySchemes"]["visitorToken"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "The visitor_token that creating the conversation returned.",
+    }
+    messages = paths["/livechat/api/messages/"]
+    assert messages["post"]["security"] == [{"visitorToken": []}]
+    assert messages["get"]["security"] == [{"visitorToken": []}]
+    # The token is never a query parameter; after_seq is the only one.
+    assert [p["name"] for p in messages["get"]["parameters"]] == ["after_seq"]
+    assert set(messages["post"]["responses"]) == {"200", "201", "400", "403", "413", "429"}
+    error = {"$ref": "#/components/schemas/LivechatError"}
+    assert messages["post"]["responses"]["429"]["content"]["application/json"]["schema"] == error
+    post_body = components["LivechatPostMessageRequest"]
+    assert set(post_body["properties"]) == {"message", "client_id"}
+    assert post_body["required"] == ["message"]
+    create = paths["/livechat/api/conversations/"]["post"]
+    assert set(create["responses"]) == {"200", "201", "400", "403", "404"}
+    assert components["LivechatOpenConversationRequest"]["required"] == ["website_id"]
+    assert set(components["LivechatMessage"]["properties"]) >= {
+        "message_id",
+        "conversation_id",
+        "seq",
+        "role",
+        "message",
+        "client_id",
+        "timestamp",
+        "is_auto",
+    }
+    code_enum = components["LivechatError"]["properties"]["code"]["$ref"].rsplit("/", 1)[1]
+    assert "RATE_LIMITED" in components[code_enum]["enum"]
+
+
+def test_only_the_chat_api_whatever_else_the_host_has(api, capsys):
+    # The host's own views (on DRF's default schema class) stay out, and do not break it.
+    with override_settings(ROOT_URLCONF="tests.api.host_urls"):
+        schema = fetch_schema(api, capsys)
+    assert set(operations(schema)) == {
+        (path.replace("/livechat/", "/support/"), method) for path, method in OPERATIONS
+    }
+
+
+def test_no_host_settings_needed(api, capsys):
+    host = {"DEFAULT_SCHEMA_CLASS": "rest_framework.schemas.openapi.AutoSchema"}
+    with override_settings(REST_FRAMEWORK=host, SPECTACULAR_SETTINGS={}):
+        schema = fetch_schema(api, capsys)
+    assert operations(schema) == OPERATIONS
+
+
+@pytest.mark.django_db
+def test_drf_spectacular_need_not_be_an_installed_app(api, capsys, settings):
+    apps = [app for app in settings.INSTALLED_APPS if app != "drf_spectacular"]
+    with override_settings(INSTALLED_APPS=apps):
+        schema = fetch_schema(api, capsys)
+    assert operations(schema) == OPERATIONS

@@ -1,0 +1,495 @@
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.conf import settings
+from django.test import override_settings
+
+from django_livechat import errors
+from django_livechat.conf import DEFAULT_AUTO_RESPONSE_TEXT
+from django_livechat.models import Conversation, Message, Website
+from django_livechat.signals import conversation_created, message_stored
+from django_livechat.tokens import make_visitor_token
+from tests.api.conftest import (
+    FOREIGN_ORIGIN,
+    assert_error,
+    bearer,
+    conversations_url,
+    messages_url,
+    open_conversation,
+    post_message,
+)
+from tests.factories import SHOP_ORIGIN, make_website
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def livechat(**overrides):
+    return override_settings(LIVECHAT={**settings.LIVECHAT, **overrides})
+
+
+def failing_responder(conversation, message):
+    raise RuntimeError("the responder is down")
+
+
+# ---------------------------------------------------------------- conversations
+
+
+def test_create_a_conversation(api, website):
+    response = api.post(
+        conversations_url(),
+        {"website_id": str(website.id), "user_identifier": "ann", "metadata": {"page": "/"}},
+        format="json",
+        HTTP_ORIGIN=SHOP_ORIGIN,
+    )
+    assert response.status_code == 201
+    data = response.json()
+    assert set(data) == {
+        "type",
+        "conversation_id",
+        "website_id",
+        "user_identifier",
+        "visitor_token",
+        "status",
+    }
+    assert data["type"] == "identified"
+    assert data["status"] == "success"
+    assert data["website_id"] == str(website.id)
+    assert data["user_identifier"] == "ann"
+    conversation = Conversation.objects.get(pk=data["conversation_id"])
+    assert conversation.website_id == website.id
+    assert conversation.visitor_identifier == "ann"
+    assert conversation.metadata == {"page": "/", "identity_verified": False}
+    # The token is the visitor's key to the conversation.
+    listed = api.get(messages_url(), **bearer(data["visitor_token"]))
+    assert listed.status_code == 200
+    assert listed.json() == {
+        "conversation_id": data["conversation_id"],
+        "messages": [],
+        "has_more": False,
+    }
+
+
+def test_rejoin_with_the_token(api, website):
+    first = open_conversation(api, website)
+    for body in (
+        {"visitor_token": first["visitor_token"]},
+        {"visitor_token": first["visitor_token"], "conversation_id": first["conversation_id"]},
+    ):
+        response = api.post(
+            conversations_url(),
+            {"website_id": str(website.id), **body},
+            format="json",
+            HTTP_ORIGIN=SHOP_ORIGIN,
+        )
+        assert response.status_code == 200
+        assert response.json()["conversation_id"] == first["conversation_id"]
+        assert response.json()["visitor_token"] == first["visitor_token"]
+    assert Conversation.objects.count() == 1
+
+
+def test_a_client_without_origin_is_allowed(api, website):
+    # Not a browser (a server, curl): nothing to check the origin of.
+    response = api.post(conversations_url(), {"website_id": str(website.id)}, format="json")
+    assert response.status_code == 201
+    token = response.json()["visitor_token"]
+    assert post_message(api, token, "hi", origin=None).status_code == 201
+
+
+@pytest.mark.parametrize("website_id", [str(uuid.uuid4()), "not-a-uuid", 42, None, "inactive"])
+def test_unknown_or_inactive_website(api, website_id):
+    if website_id == "inactive":
+        website_id = str(make_website(is_active=False).id)
+    response = api.post(
+        conversations_url(), {"website_id": website_id}, format="json", HTTP_ORIGIN=SHOP_ORIGIN
+    )
+    assert_error(response, 404, errors.INVALID_WEBSITE)
+    assert Conversation.objects.count() == 0
+
+
+def test_missing_website_id(api, transactional_db):
+    response = api.post(conversations_url(), {}, format="json", HTTP_ORIGIN=SHOP_ORIGIN)
+    assert_error(response, 404, errors.INVALID_WEBSITE)
+
+
+def test_conversation_id_without_its_token(api, website):
+    first = open_conversation(api, website)
+    response = api.post(
+        conversations_url(),
+        {"website_id": str(website.id), "conversation_id": first["conversation_id"]},
+        format="json",
+        HTTP_ORIGIN=SHOP_ORIGIN,
+    )
+    assert_error(response, 403, errors.FORBIDDEN)
+    assert Conversation.objects.count() == 1
+
+
+def test_someone_elses_or_a_guessed_conversation(api, website):
+    mine = open_conversation(api, website)
+    theirs = open_conversation(api, website)
+    other_site = make_website(name="Other")
+    stranger = open_conversation(api, other_site)
+    attempts = [
+        # My token, someone else's conversation.
+        {"visitor_token": mine["visitor_token"], "conversation_id": theirs["conversation_id"]},
+        # My token, a guessed conversation id.
+        {"visitor_token": mine["visitor_token"], "conversation_id": str(uuid.uuid4())},
+        # A token of another website's conversation.
+        {"visitor_token": stranger["visitor_token"]},
+        # A token for a conversation id that was never issued one.
+        {"visitor_token": make_visitor_token(uuid.uuid4(), website.id)},
+        # A forged token.
+        {"visitor_token": mine["visitor_token"][:-2] + "xx"},
+    ]
+    for body in attempts:
+        response = api.post(
+            conversations_url(),
+            {"website_id": str(website.id), **body},
+            format="json",
+            HTTP_ORIGIN=SHOP_ORIGIN,
+        )
+        assert_error(response, 403, errors.FORBIDDEN)
+    assert Conversation.objects.count() == 3
+
+
+def test_identity_and_metadata_are_validated(api, website):
+    for body in ({"user_identifier": 5}, {"metadata": ["a"]}, {"metadata": {"x": "y" * 9000}}):
+        response = api.post(
+            conversations_url(),
+            {"website_id": str(website.id), **body},
+            format="json",
+            HTTP_ORIGIN=SHOP_ORIGIN,
+        )
+        assert_error(response, 400, errors.INVALID_MESSAGE)
+    assert Conversation.objects.count() == 0
+
+
+# ---------------------------------------------------------------- posting
+
+
+def test_post_a_message(api, website):
+    token = open_conversation(api, website)["visitor_token"]
+    response = post_message(api, token, "  Where is my order?  ", "c-1")
+    assert response.status_code == 201
+    data = response.json()
+    message, reply = data["message"], data["reply"]
+    assert message["seq"] == 1
+    assert message["role"] == "user"
+    assert message["message"] == "Where is my order?"
+    assert message["client_id"] == "c-1"
+    assert message["is_auto"] is False
+    assert reply["seq"] == 2
+    assert reply["role"] == "assistant"
+    assert reply["is_auto"] is True
+    assert reply["message"] == DEFAULT_AUTO_RESPONSE_TEXT
+    assert reply["message"] == (
+        "Thank you for your message. A support agent will respond to you shortly."
+    )
+    stored = list(Message.objects.order_by("seq").values_list("seq", "role", "content"))
+    assert stored == [
+        (1, "user", "Where is my order?"),
+        (2, "assistant", DEFAULT_AUTO_RESPONSE_TEXT),
+    ]
+    assert str(Message.objects.get(seq=1).id) == message["message_id"]
+
+
+def test_the_same_client_id_twice_stores_one_message(api, website):
+    token = open_conversation(api, website)["visitor_token"]
+    first = post_message(api, token, "hello", "retry-me")
+    again = post_message(api, token, "hello", "retry-me")
+    assert first.status_code == 201
+    assert again.status_code == 200
+    assert again.json()["message"] == first.json()["message"]
+    assert again.json()["reply"] is None
+    assert Message.objects.filter(role="user").count() == 1
+    assert Message.objects.filter(client_id="retry-me").count() == 1
+    assert Message.objects.count() == 2  # and one acknowledgement
+
+
+def test_without_a_client_id_every_post_is_new(api, website):
+    token = open_conversation(api, website)["visitor_token"]
+    first = post_message(api, token, "hello")
+    second = post_message(api, token, "hello")
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert first.json()["message"]["message_id"] != second.json()["message"]["message_id"]
+    assert Message.objects.filter(role="user").count() == 2
+
+
+@pytest.mark.parametrize("message", ["", "   ", 5, None, ["hi"], {"text": "hi"}, "a\x00b"])
+def test_a_malformed_message(api, website, message):
+    token = open_conversation(api, website)["visitor_token"]
+    response = api.post(
+        messages_url(), {"message": message, "client_id": "c"}, format="json", **bearer(token)
+    )
+    assert_error(response, 400, errors.INVALID_MESSAGE)
+    assert not Message.objects.exists()
+
+
+def test_a_missing_message(api, website):
+    token = open_conversation(api, website)["visitor_token"]
+    response = api.post(messages_url(), {"client_id": "c"}, format="json", **bearer(token))
+    data = assert_error(response, 400, errors.INVALID_MESSAGE)
+    assert "message" in data["message"]
+    assert not Message.objects.exists()
+
+
+@pytest.mark.parametrize("client_id", ["", "x" * 65, 7, "tab\there"])
+def test_a_malformed_client_id(api, website, client_id):
+    token = open_conversation(api, website)["visitor_token"]
+    response = api.post(
+        messages_url(), {"message": "hi", "client_id": client_id}, format="json", **bearer(token)
+    )
+    assert_error(response, 400, errors.INVALID_MESSAGE)
+    assert not Message.objects.exists()
+
+
+def test_a_message_too_long(api, website):
+    token = open_conversation(api, website)["visitor_token"]
+    with livechat(MAX_MESSAGE_LENGTH=10):
+        assert post_message(api, token, "x" * 10, "ok").status_code == 201
+        response = post_message(api, token, "x" * 11, "too-long")
+    assert_error(response, 413, errors.MESSAGE_TOO_LONG)
+    assert not Message.objects.filter(client_id="too-long").exists()
+
+
+def test_rate_limited(api, website):
+    token = open_conversation(api, website)["visitor_token"]
+    with livechat(RATE_LIMIT_MESSAGES=2, RATE_LIMIT_PERIOD=30):
+        assert post_message(api, token, "one", "1").status_code == 201
+        assert post_message(api, token, "two", "2").status_code == 201
+        response = post_message(api, token, "three", "3")
+    data = assert_error(response, 429, errors.RATE_LIMITED)
+    assert 0 < data["retry_after"] <= 30
+    assert 1 <= int(response["Retry-After"]) <= 30
+    assert not Message.objects.filter(client_id="3").exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ('{"message": "hi",', "application/json"),
+        ("[1, 2]", "application/json"),
+        ('"hi"', "application/json"),
+        ("message=hi", "application/x-www-form-urlencoded"),
+        ("hi", "text/plain"),
+    ],
+)
+def test_a_body_that_is_not_a_json_object(api, website, body, content_type):
+    token = open_conversation(api, website)["visitor_token"]
+    response = api.generic("POST", messages_url(), body, content_type=content_type, **bearer(token))
+    assert_error(response, 400, errors.INVALID_JSON)
+    response = api.generic(
+        "POST", conversations_url(), body, content_type=content_type, HTTP_ORIGIN=SHOP_ORIGIN
+    )
+    assert_error(response, 400, errors.INVALID_JSON)
+    assert not Message.objects.exists()
+
+
+def test_a_failing_responder_keeps_the_message(api, website):
+    token = open_conversation(api, website)["visitor_token"]
+    with livechat(RESPONDER="tests.api.test_views.failing_responder"):
+        response = post_message(api, token, "anyone there?", "c-1")
+    assert response.status_code == 201
+    assert response.json()["reply"] is None
+    assert response.json()["message"]["message"] == "anyone there?"
+    assert list(Message.objects.values_list("role", "content")) == [("user", "anyone there?")]
+
+
+def test_signals_fire(api, website):
+    created, stored = [], []
+
+    def on_created(sender, conversation, **kwargs):
+        created.append(conversation.id)
+
+    def on_stored(sender, message, role, conversation_id, **kwargs):
+        stored.append((role, message.seq, conversation_id))
+
+    conversation_created.connect(on_created)
+    message_stored.connect(on_stored)
+    try:
+        data = open_conversation(api, website)
+        open_conversation(api, website, visitor_token=data["visitor_token"])  # a rejoin
+        post_message(api, data["visitor_token"], "hello", "c-1")
+        post_message(api, data["visitor_token"], "hello", "c-1")  # a repeat
+    finally:
+        conversation_created.disconnect(on_created)
+        message_stored.disconnect(on_stored)
+    conversation_id = uuid.UUID(data["conversation_id"])
+    assert created == [conversation_id]
+    assert stored == [("user", 1, conversation_id), ("assistant", 2, conversation_id)]
+
+
+# ---------------------------------------------------------------- authorization
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [None, "", "Bearer", "Bearer ", "Bearer a b", "Basic dXNlcjpwYXNz", "Token abc", "Bearer xyz"],
+)
+def test_no_or_a_bad_authorization(api, website, authorization):
+    open_conversation(api, website)
+    extra = {"HTTP_ORIGIN": SHOP_ORIGIN}
+    if authorization is not None:
+        extra["HTTP_AUTHORIZATION"] = authorization
+    response = api.post(messages_url(), {"message": "hi"}, format="json", **extra)
+    assert_error(response, 403, errors.FORBIDDEN)
+    response = api.get(messages_url(), **extra)
+    assert_error(response, 403, errors.FORBIDDEN)
+    assert not Message.objects.exists()
+
+
+def test_a_token_is_never_taken_from_the_url_or_the_body(api, website):
+    token = open_conversation(api, website)["visitor_token"]
+    for name in ("token", "visitor_token", "access_token"):
+        response = api.post(
+            f"{messages_url()}?{name}={token}",
+            {"message": "hi", "visitor_token": token},
+            format="json",
+            HTTP_ORIGIN=SHOP_ORIGIN,
+        )
+        assert_error(response, 403, errors.FORBIDDEN)
+        response = api.get(f"{messages_url()}?{name}={token}", HTTP_ORIGIN=SHOP_ORIGIN)
+        assert_error(response, 403, errors.FORBIDDEN)
+    assert not Message.objects.exists()
+
+
+def test_a_token_reads_and_posts_only_in_its_own_conversation(api, website):
+    mine = open_conversation(api, website)
+    theirs = open_conversation(api, website)
+    post_message(api, mine["visitor_token"], "mine", "m")
+    post_message(api, theirs["visitor_token"], "theirs", "t")
+    listed = api.get(messages_url(), **bearer(mine["visitor_token"])).json()
+    assert listed["conversation_id"] == mine["conversation_id"]
+    assert {m["conversation_id"] for m in listed["messages"]} == {mine["conversation_id"]}
+    assert [m["message"] for m in listed["messages"] if m["role"] == "user"] == ["mine"]
+    assert (
+        Message.objects.filter(conversation_id=theirs["conversation_id"], content="mine").exists()
+        is False
+    )
+
+
+def test_a_website_deactivated_after_the_token_was_issued(api, website):
+    token = open_conversation(api, website)["visitor_token"]
+    Website.objects.filter(pk=website.pk).update(is_active=False)
+    assert_error(post_message(api, token, "hi", "c"), 404, errors.INVALID_WEBSITE)
+    assert_error(api.get(messages_url(), **bearer(token)), 404, errors.INVALID_WEBSITE)
+    assert not Message.objects.exists()
+
+
+def test_a_deleted_conversation(api, website):
+    data = open_conversation(api, website)
+    Conversation.objects.filter(pk=data["conversation_id"]).delete()
+    assert_error(post_message(api, data["visitor_token"], "hi", "c"), 403, errors.FORBIDDEN)
+
+
+def test_a_foreign_origin_is_refused_everywhere(api, website):
+    token = open_conversation(api, website)["visitor_token"]
+    response = api.post(
+        conversations_url(),
+        {"website_id": str(website.id)},
+        format="json",
+        HTTP_ORIGIN=FOREIGN_ORIGIN,
+    )
+    assert_error(response, 403, errors.FORBIDDEN)
+    response = api.post(
+        conversations_url(),
+        {"website_id": str(website.id), "visitor_token": token},
+        format="json",
+        HTTP_ORIGIN=FOREIGN_ORIGIN,
+    )
+    assert_error(response, 403, errors.FORBIDDEN)
+    assert_error(post_message(api, token, "hi", "c", origin=FOREIGN_ORIGIN), 403, errors.FORBIDDEN)
+    assert_error(api.get(messages_url(), **bearer(token, FOREIGN_ORIGIN)), 403, errors.FORBIDDEN)
+    assert Conversation.objects.count() == 1
+    assert not Message.objects.exists()
+
+
+def test_another_websites_origin_is_refused(api, website):
+    other = make_website(name="Other", allowed_origins=["https://other.example.org"])
+    token = open_conversation(api, website)["visitor_token"]
+    response = api.post(
+        conversations_url(),
+        {"website_id": str(website.id)},
+        format="json",
+        HTTP_ORIGIN=other.allowed_origins[0],
+    )
+    assert_error(response, 403, errors.FORBIDDEN)
+    response = post_message(api, token, "hi", "c", origin=other.allowed_origins[0])
+    assert_error(response, 403, errors.FORBIDDEN)
+
+
+# ---------------------------------------------------------------- listing
+
+
+def test_list_messages_after_a_seq(api, website):
+    token = open_conversation(api, website)["visitor_token"]
+    post_message(api, token, "first", "1")
+    post_message(api, token, "second", "2")
+    everything = api.get(messages_url(), {"after_seq": 0}, **bearer(token)).json()
+    assert [(m["seq"], m["role"], m["message"]) for m in everything["messages"]] == [
+        (1, "user", "first"),
+        (2, "assistant", DEFAULT_AUTO_RESPONSE_TEXT),
+        (3, "user", "second"),
+        (4, "assistant", DEFAULT_AUTO_RESPONSE_TEXT),
+    ]
+    assert everything["has_more"] is False
+    assert api.get(messages_url(), **bearer(token)).json() == everything
+    later = api.get(messages_url(), {"after_seq": 1}, **bearer(token)).json()
+    assert [m["seq"] for m in later["messages"]] == [2, 3, 4]
+    assert api.get(messages_url(), {"after_seq": 4}, **bearer(token)).json()["messages"] == []
+
+
+def test_list_pages_with_has_more(api, website):
+    token = open_conversation(api, website)["visitor_token"]
+    conversation = Conversation.objects.get()
+    Message.objects.bulk_create(
+        Message(conversation=conversation, seq=seq, role="system", content=f"#{seq}")
+        for seq in range(1, 502)
+    )
+    page = api.get(messages_url(), **bearer(token)).json()
+    assert len(page["messages"]) == 500
+    assert page["messages"][-1]["seq"] == 500
+    assert page["has_more"] is True
+    rest = api.get(messages_url(), {"after_seq": 500}, **bearer(token)).json()
+    assert [m["seq"] for m in rest["messages"]] == [501]
+    assert rest["has_more"] is False
+
+
+@pytest.mark.parametrize("after_seq", ["x", "-1", "1.5", "1e3"])
+def test_a_bad_after_seq(api, website, after_seq):
+    token = open_conversation(api, website)["visitor_token"]
+    response = api.get(f"{messages_url()}?after_seq={after_seq}", **bearer(token))
+    data = assert_error(response, 400, errors.INVALID_MESSAGE)
+    assert "after_seq" in data["message"]
+
+
+# ---------------------------------------------------------------- the rest of HTTP
+
+
+def test_other_methods_are_refused_in_the_same_shape(api, website):
+    token = open_conversation(api, website)["visitor_token"]
+    response = api.put(messages_url(), {"message": "hi"}, format="json", **bearer(token))
+    assert_error(response, 405, errors.INVALID_MESSAGE)
+    assert "POST" in response["Allow"]
+    response = api.get(conversations_url(), HTTP_ORIGIN=SHOP_ORIGIN)
+    assert_error(response, 405, errors.INVALID_MESSAGE)
+
+
+def test_host_rest_framework_settings_do_not_apply(api, website):
+    # A host that locks its own API down must not lock the visitor API down with it.
+    host = {
+        "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+        "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
+        "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.BrowsableAPIRenderer"],
+        "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.FormParser"],
+        "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+        "DEFAULT_THROTTLE_RATES": {"anon": "1/day"},
+        "EXCEPTION_HANDLER": "tests.api.test_views.failing_responder",
+    }
+    with override_settings(REST_FRAMEWORK=host):
+        token = open_conversation(api, website)["visitor_token"]
+        assert post_message(api, token, "hi", "1").status_code == 201
+        assert post_message(api, token, "hi again", "2").status_code == 201
+        assert api.get(messages_url(), **bearer(token)).status_code == 200
+        assert_error(post_message(api, "bad", "hi"), 403, errors.FORBIDDEN)
