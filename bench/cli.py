@@ -15,12 +15,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+import traceback
 from pathlib import Path
 from typing import Any
 
 from bench import database, experiments, load, profiles, report
-from bench.server import ROOT, Server, ServerError
+from bench.server import ROOT, Server, ServerError, machine_cpu_seconds
 
 RESULTS = ROOT / "bench" / "results"
 
@@ -45,6 +45,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--conn-max-age",
         default="none",
         help="CONN_MAX_AGE: 'none' (persistent, the default) or seconds (0: reconnect per call)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="alternate baseline and pipeline this many times (1); on a shared machine 3 "
+        "evens out other processes' load",
     )
     parser.add_argument("--phases", default="baseline,pipeline", help="which phases to run")
     parser.add_argument("--ws", default="websockets-sansio", help="uvicorn --ws")
@@ -84,8 +91,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = parser.parse_args(argv)
-    if args.sockets < 1 or args.seconds <= 0 or args.warmup < 0:
-        parser.error("--sockets must be >= 1, --seconds > 0 and --warmup >= 0")
+    if args.sockets < 1 or args.seconds <= 0 or args.warmup < 0 or args.rounds < 1:
+        parser.error("--sockets and --rounds must be >= 1, --seconds > 0 and --warmup >= 0")
     if args.db == "postgres" and not args.database_url:
         parser.error("--db postgres needs --database-url (or LIVECHAT_BENCH_DATABASE_URL)")
     if args.output is None:
@@ -121,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     server = Server(env, workdir / "server.log", ws=args.ws, loop=args.loop)
     results: dict[str, Any] = {"phases": {}}
     failures: list[str] = []
+    rounds: dict[str, list[report.Round]] = {name: [] for name in args.phases}
     try:
         database.setup_django()
         website_id = database.prepare()
@@ -128,18 +136,28 @@ def main(argv: list[str] | None = None) -> int:
         results["setup"] = describe(args, server)
         print_setup(results["setup"])
         _use_uvloop()
-        for name in args.phases:
-            phase, problems = asyncio.run(run_phase(name, args, server, website_id, workdir))
-            results["phases"][name] = phase
-            failures.extend(problems)
-            if not server.alive():
-                raise ServerError(f"the server died during the {name} phase\n{server.log()}")
-        if "pipeline" in args.phases:
-            results["verification"] = check_database(website_id, results["phases"]["pipeline"])
+        for number in range(1, args.rounds + 1):
+            for name in args.phases:
+                first = number == 1
+                one = asyncio.run(run_round(name, args, server, website_id, workdir, first))
+                rounds[name].append(one)
+                failures.extend(one.run.errors)
+                if not server.alive():
+                    raise ServerError(f"the server died during the {name} phase\n{server.log()}")
+        for name, phase_rounds in rounds.items():
+            if phase_rounds:
+                results["phases"][name] = report.summarize(phase_rounds)
+        results["phases"].get("pipeline", {}).update(profile_paths)
+        if rounds.get("pipeline"):
+            results["verification"] = check(website_id, rounds["pipeline"])
             if not results["verification"]["ok"]:
                 failures.append("the stored conversations do not match what the clients saw")
-    except (ServerError, OSError, load.ProtocolError) as exc:
+    except KeyboardInterrupt:
+        failures.append("interrupted")
+    except Exception as exc:
         failures.append(f"{type(exc).__name__}: {exc}")
+        traceback.print_exc()
+        print(f"server log (tail):\n{server.log()}", file=sys.stderr)
     finally:
         server.stop()
         if args.keep:
@@ -160,18 +178,28 @@ def _use_uvloop() -> None:
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
 
 
-async def run_phase(
-    name: str, args: argparse.Namespace, server: Server, website_id: str, workdir: Path
-) -> tuple[dict[str, Any], list[str]]:
+# Where --profile and --py-spy put their summaries (filled during the first pipeline round).
+profile_paths: dict[str, Any] = {}
+
+
+async def run_round(
+    name: str,
+    args: argparse.Namespace,
+    server: Server,
+    website_id: str,
+    workdir: Path,
+    first: bool,
+) -> report.Round:
+    """One phase, once: reset the server's peak RSS and counters, load, read them back."""
     memory: dict[str, Any] = {}
     counters: dict[str, Any] = {}
-    extra: dict[str, Any] = {}
     thread_names: dict[str, str] = {}
     spy: list[subprocess.Popen[bytes]] = []
-    profiling = name == "pipeline"
+    profiling = name == "pipeline" and first
     spy_exe = profiles.find_py_spy(args.py_spy) if args.py_spy is not None else None
     if args.py_spy is not None and profiling and not spy_exe:
-        extra["py_spy"] = "py-spy not found"
+        profile_paths["py_spy"] = "py-spy not found"
+    spy_raw = workdir / "pipeline.pyspy.raw"
 
     memory["peak_reset"] = server.reset_peak_rss()
     memory["before_connect"] = server.memory_kib()
@@ -182,10 +210,8 @@ async def run_phase(
         if profiling and args.profile:
             server.request("POST", "/bench/profile/start")
         if profiling and spy_exe:
-            output = workdir / "pipeline.pyspy.raw"
-            spy.append(
-                profiles.start_py_spy(spy_exe, server.pid, args.warmup + args.seconds, output)
-            )
+            seconds = args.warmup + args.seconds
+            spy.append(profiles.start_py_spy(spy_exe, server.pid, seconds, spy_raw))
 
     def after_load() -> None:
         memory.update(server.memory_kib())
@@ -193,9 +219,10 @@ async def run_phase(
         if args.instrument:
             counters.update(server.request("GET", "/bench/stats"))
         if profiling and args.profile:
-            extra["cprofile"] = save_cprofile(server.request("POST", "/bench/profile/stop"))
+            written = server.request("POST", "/bench/profile/stop")
+            profile_paths["cprofile"] = save_cprofile(written)
         if spy:
-            extra["py_spy"] = save_py_spy(spy[0], workdir / "pipeline.pyspy.raw")
+            profile_paths["py_spy"] = save_py_spy(spy[0], spy_raw)
 
     identify = {"type": "identify", "website_id": website_id} if name == "pipeline" else None
     path = "ws/livechat/widget/" if name == "pipeline" else "ws/bench/echo/"
@@ -209,32 +236,17 @@ async def run_phase(
         seconds=args.seconds,
         identify=identify,
         server_cpu=server.thread_cpu_seconds,
+        machine_cpu=machine_cpu_seconds,
         compression=args.compression,
         before_load=before_load,
         after_load=after_load,
     )
-    summary = report.summarize(run, memory, thread_names)
-    summary["clients"] = {c.conversation_id: (c.user_seen, c.assistant_seen) for c in run.clients}
-    summary["client_seq_problems"] = [
-        f"socket {c.index}: received seqs are not 1..{len(c.seqs)}"
+    run.errors.extend(
+        f"{name}: socket {c.index} received seqs that are not 1..{len(c.seqs)}"
         for c in run.clients
         if sorted(c.seqs) != list(range(1, len(c.seqs) + 1))
-    ]
-    if counters:
-        summary["counters"] = counters
-        summary["per_message"] = per_message(counters, run)
-    summary.update(extra)
-    return summary, run.errors + summary["client_seq_problems"][:5]
-
-
-def per_message(counters: dict[str, Any], run: load.PhaseRun) -> dict[str, float]:
-    """Counters divided by the messages sent in the whole phase (warm-up included)."""
-    sent = sum(c.sent for c in run.clients) or 1
-    out = {key: round(value / sent, 2) for key, value in counters["counts"].items()}
-    out["writer_batch_mean"] = round(
-        counters["writer_batch_items"] / max(1, counters["writer_batches"]), 1
     )
-    return out
+    return report.Round(run, memory, thread_names, counters)
 
 
 def save_cprofile(written: dict[str, str]) -> dict[str, str]:
@@ -265,9 +277,12 @@ def save_py_spy(process: subprocess.Popen[bytes], raw: Path) -> str:
     return str(text_path.relative_to(ROOT))
 
 
-def check_database(website_id: str, pipeline: dict[str, Any]) -> dict[str, Any]:
-    seen = {cid: tuple(counts) for cid, counts in pipeline["clients"].items()}
-    return database.verify(website_id, seen).as_dict()  # type: ignore[arg-type]
+def check(website_id: str, rounds: list[report.Round]) -> dict[str, Any]:
+    """The database against what every pipeline client of every round received."""
+    seen = {
+        c.conversation_id: (c.user_seen, c.assistant_seen) for r in rounds for c in r.run.clients
+    }
+    return database.verify(website_id, seen).as_dict()
 
 
 def describe(args: argparse.Namespace, server: Server) -> dict[str, Any]:
@@ -306,6 +321,7 @@ def describe(args: argparse.Namespace, server: Server) -> dict[str, Any]:
         "sockets": args.sockets,
         "seconds": args.seconds,
         "warmup": args.warmup,
+        "rounds": args.rounds,
         "compression": args.compression,
         "instrument": args.instrument,
         "profile": args.profile,
@@ -335,49 +351,56 @@ def print_setup(setup: dict[str, Any]) -> None:
 
 
 def finish(results: dict[str, Any], args: argparse.Namespace) -> None:
+    """Print the table and the verdicts; write the JSON."""
     phases = results["phases"]
-    if "baseline" in phases and "pipeline" in phases and phases["baseline"]["msg_per_s"]:
-        ratio = phases["pipeline"]["msg_per_s"] / phases["baseline"]["msg_per_s"]
-        results["ratio"] = round(ratio, 3)
-        results["target_ratio"] = report.TARGET_RATIO
-        results["target_met"] = ratio >= report.TARGET_RATIO
+    results.update(report.ratios(phases))
     if phases:
         print()
-        print(report.table(results))
-    say: Callable[[str], None] = print
+        print(report.table(phases))
+    for name, phase in phases.items():
+        if phase["rounds"] > 1:
+            print(f"{name} msg/s by round: {phase['msg_per_s_by_round']}")
     if "ratio" in results:
         verdict = "MET" if results["target_met"] else "NOT MET"
-        say(
-            f"ratio pipeline/baseline: {results['ratio']:.3f}  "
+        by_round = f", by round {results['ratio_by_round']}" if args.rounds > 1 else ""
+        print(
+            f"ratio pipeline/baseline: {results['ratio']:.3f}{by_round}  "
             f"(project target >= {report.TARGET_RATIO}: {verdict})"
         )
     verification = results.get("verification")
-    if verification:
-        state = "OK" if verification["ok"] else "FAILED"
-        say(
-            f"database check {state}: {verification['conversations']} conversations, "
-            f"{verification['messages']} messages, seq 1..n without gaps or duplicates, "
-            "user/assistant counts equal to what the clients received"
-            if verification["ok"]
-            else f"database check {state}: " + "; ".join(verification["problems"][:5])
+    if verification and verification["ok"]:
+        print(
+            f"database check OK: {verification['conversations']} conversations, "
+            f"{verification['messages']} messages; every conversation's seq is 1..n without "
+            "gaps or duplicates, and its user/assistant rows equal what its client received"
         )
+    elif verification:
+        print("database check FAILED: " + "; ".join(verification["problems"][:5]))
     for name, phase in phases.items():
         threads = phase.get("server_cpu_percent_by_thread")
         if threads:
-            say(
-                f"{name} server CPU by thread: "
-                + ", ".join(f"{k} {v:.0f}%" for k, v in threads.items())
-            )
+            shares = ", ".join(f"{kind} {percent:.0f}%" for kind, percent in threads.items())
+            print(f"{name} server CPU by thread: {shares}")
         if "per_message" in phase:
-            say(f"{name} counters per message: {json.dumps(phase['per_message'])}")
+            print(f"{name} counters per message: {json.dumps(phase['per_message'])}")
         for key in ("cprofile", "py_spy"):
             if key in phase:
-                say(f"{name} {key}: {phase[key]}")
+                print(f"{name} {key}: {phase[key]}")
+    noisy = [
+        f"{name} {phase['other_cpu_percent']:.0f}%"
+        for name, phase in phases.items()
+        if phase.get("other_cpu_percent", 0) > report.NOISE_PERCENT
+    ]
+    if noisy:
+        print(
+            "NOTE: other processes used CPU during the measured windows ("
+            + ", ".join(noisy)
+            + " of one core): the numbers are noisier than on an idle machine; "
+            "--rounds 3 alternates the phases to share the noise out"
+        )
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    for phase in phases.values():
-        phase.pop("clients", None)
     args.output.write_text(json.dumps(results, indent=2) + "\n")
-    say(f"results written to {_display(args.output)}")
+    print(f"results written to {_display(args.output)}")
 
 
 def _display(path: Path) -> str:

@@ -124,6 +124,7 @@ class Snapshot:
     at: float
     server_threads: dict[int, float]
     client_cpu: float
+    machine_cpu: float
 
     @property
     def server_cpu(self) -> float:
@@ -156,6 +157,7 @@ async def run_phase(
     seconds: float,
     identify: dict[str, Any] | None,
     server_cpu: Callable[[], dict[int, float]],
+    machine_cpu: Callable[[], float],
     compression: bool = False,
     before_load: Callable[[], None] | None = None,
     after_load: Callable[[], None] | None = None,
@@ -178,9 +180,9 @@ async def run_phase(
 
         async def clock() -> None:
             await asyncio.sleep(max(0.0, window[0] - time.perf_counter()))
-            result.window_start = _snapshot(server_cpu)
+            result.window_start = _snapshot(server_cpu, machine_cpu)
             await asyncio.sleep(max(0.0, window[1] - time.perf_counter()))
-            result.window_end = _snapshot(server_cpu)
+            result.window_end = _snapshot(server_cpu, machine_cpu)
 
         await asyncio.wait_for(
             asyncio.gather(clock(), *(c.run(window, record) for c in result.clients)),
@@ -196,5 +198,7 @@ async def run_phase(
     return result
 
 
-def _snapshot(server_cpu: Callable[[], dict[int, float]]) -> Snapshot:
-    return Snapshot(time.perf_counter(), server_cpu(), time.process_time())
+def _snapshot(
+    server_cpu: Callable[[], dict[int, float]], machine_cpu: Callable[[], float]
+) -> Snapshot:
+    return Snapshot(time.perf_counter(), server_cpu(), time.process_time(), machine_cpu())

@@ -157,6 +157,15 @@ class Server:
         return _cpu_from_stat(Path(f"/proc/{self.pid}/stat"))
 
 
+def machine_cpu_seconds() -> float:
+    """Busy CPU time of the whole machine, all cores (to see other processes' share)."""
+    for line in Path("/proc/stat").read_text().splitlines():
+        if line.startswith("cpu "):
+            user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, line.split()[1:9])
+            return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS
+    return 0.0
+
+
 def _cpu_from_stat(path: Path) -> float:
     fields = path.read_text().rsplit(")", 1)[1].split()
     # fields[0] is field 3 (state); utime and stime are fields 14 and 15.

@@ -258,6 +258,7 @@ def check_cors_headers(**kwargs: Any) -> list[CheckMessage]:
                 id="django_livechat.E018",
             )
         )
+    messages.extend(_check_cors_allows_the_api())
     middleware = list(getattr(settings, "MIDDLEWARE", None) or [])
     if CORS_MIDDLEWARE not in middleware:
         problem = "is not in MIDDLEWARE"
@@ -280,3 +281,24 @@ def check_cors_headers(**kwargs: Any) -> list[CheckMessage]:
 
 def _position(middleware: list[str], name: str) -> int:
     return middleware.index(name) if name in middleware else len(middleware)
+
+
+def _check_cors_allows_the_api() -> list[CheckMessage]:
+    # The widget's calls need these; a host narrowing CORS_ALLOW_* would block them.
+    from corsheaders.conf import conf
+
+    headers = {str(h).lower() for h in conf.CORS_ALLOW_HEADERS}
+    methods = {str(m).upper() for m in conf.CORS_ALLOW_METHODS}
+    missing = sorted({"authorization", "content-type"} - headers) + sorted(
+        {"GET", "POST"} - methods
+    )
+    if not missing:
+        return []
+    return [
+        Error(
+            f"CORS_ALLOW_HEADERS/CORS_ALLOW_METHODS leave out {', '.join(missing)}; the chat "
+            "widget's cross-origin calls to the HTTP API fail.",
+            hint="Keep django-cors-headers' defaults, or add what is missing.",
+            id="django_livechat.E018",
+        )
+    ]

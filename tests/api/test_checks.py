@@ -57,3 +57,24 @@ def test_the_check_is_registered():
     with override_settings(MIDDLEWARE=[]):
         found = [m.id for m in checks.run_checks() if m.id == "django_livechat.E018"]
     assert found == ["django_livechat.E018"]
+
+
+def test_cors_settings_that_leave_the_api_out():
+    with override_settings(CORS_ALLOW_HEADERS=["accept", "content-type"]):
+        messages = check_cors_headers()
+    assert ids(messages) == ["django_livechat.E018"]
+    assert "authorization" in messages[0].msg
+    with override_settings(CORS_ALLOW_METHODS=["GET", "OPTIONS"]):
+        messages = check_cors_headers()
+    assert ids(messages) == ["django_livechat.E018"]
+    assert "POST" in messages[0].msg
+
+
+def test_cors_settings_that_add_to_the_defaults():
+    from corsheaders.defaults import default_headers, default_methods
+
+    with override_settings(
+        CORS_ALLOW_HEADERS=[*default_headers, "x-extra"],
+        CORS_ALLOW_METHODS=[m.lower() for m in default_methods],
+    ):
+        assert check_cors_headers() == []

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from django.test import override_settings
 from django.urls import reverse
 from drf_spectacular.drainage import GENERATOR_STATS
@@ -99,7 +98,6 @@ def test_no_host_settings_needed(api, capsys):
     assert operations(schema) == OPERATIONS
 
 
-@pytest.mark.django_db
 def test_drf_spectacular_need_not_be_an_installed_app(api, capsys, settings):
     apps = [app for app in settings.INSTALLED_APPS if app != "drf_spectacular"]
     with override_settings(INSTALLED_APPS=apps):

@@ -57,7 +57,13 @@ def origin(request: Request) -> str | None:
 
 
 class ConversationsView(LivechatAPIView):
-    # The token of a rejoin travels in the body, as in the socket's identify frame.
+    """``POST``: the socket's ``identify`` frame in, its ``identified`` event out.
+
+    The answer keeps ``"type": "identified"`` so that a widget handles it with the same
+    code as the socket's event: 201 for a new conversation, 200 for a rejoined one.
+    """
+
+    # The token of a rejoin travels in the body, as in the identify frame.
     authentication_classes = []
 
     @documented(
