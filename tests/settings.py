@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import django
 
@@ -44,7 +45,7 @@ TEMPLATES = [
 ]
 # A file, not :memory:, so that threads share one database as real writers do.
 _sqlite_dir = Path(os.environ.get("LIVECHAT_TEST_TMPDIR", Path(__file__).parent / ".artifacts"))
-DATABASES = {
+DATABASES: dict[str, dict[str, Any]] = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(_sqlite_dir / "default.sqlite3"),
@@ -55,7 +56,7 @@ DATABASES = {
 if os.environ.get("LIVECHAT_TEST_POSTGRES_URL"):
     import dj_database_url
 
-    DATABASES["postgres"] = dj_database_url.parse(os.environ["LIVECHAT_TEST_POSTGRES_URL"])
+    DATABASES["postgres"] = dict(dj_database_url.parse(os.environ["LIVECHAT_TEST_POSTGRES_URL"]))
 CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 LIVECHAT = {"SQLITE_WAL": True}
 USE_TZ = True

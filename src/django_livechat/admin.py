@@ -47,7 +47,7 @@ class MessageInline(ReadOnlyAdminMixin, admin.TabularInline):
     can_delete = False
     ordering = ["seq"]
     fields = ["seq", "role", "content", "is_auto", "is_manual", "sender", "created_at"]
-    readonly_fields = fields
+    readonly_fields = ["seq", "role", "content", "is_auto", "is_manual", "sender", "created_at"]
     show_change_link = True
 
 

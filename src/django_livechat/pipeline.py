@@ -300,14 +300,16 @@ async def post_visitor_message(
     stored = await _store(
         NewMessage(
             conversation_id=session.conversation_id,
-            role=Message.Role.USER,
+            role=str(Message.Role.USER),
             content=text,
             client_id=key,
         )
     )
     data = message_data(stored.message)
     if not stored.created:
-        return PostResult(data, created=False)
+        # A retry: hand back the reply too if there was one, so a polling client has it.
+        reply = await run_in_db_thread(_stored_reply, stored.message)
+        return PostResult(data, created=False, reply=reply)
     await broadcast_message(session.website_id, data)
     if background:
         spawn(respond(session, stored.message))
@@ -324,6 +326,18 @@ async def _store(item: NewMessage) -> StoredMessage:
         raise ChatError(errors.INTERNAL_ERROR, "The message could not be stored.") from exc
 
 
+def _reply_client_id(message: Message) -> str:
+    # Replies are keyed by the message they answer, so each is stored at most once.
+    return f"auto:{message.id}"
+
+
+def _stored_reply(message: Message) -> dict[str, Any] | None:
+    reply = Message.objects.filter(
+        conversation_id=message.conversation_id, client_id=_reply_client_id(message)
+    ).first()
+    return message_data(reply) if reply else None
+
+
 async def messages_after(
     conversation_id: UUID, after_seq: object, *, limit: int = HISTORY_LIMIT
 ) -> tuple[list[dict[str, Any]], bool]:
@@ -331,7 +345,7 @@ async def messages_after(
     if after_seq is None:
         after_seq = 0
     if not isinstance(after_seq, int) or isinstance(after_seq, bool) or after_seq < 0:
-        raise ChatError(errors.INVALID_MESSAGE, "last_seq must be an integer >= 0.")
+        raise ChatError(errors.INVALID_MESSAGE, "last_seq (after_seq) must be an integer >= 0.")
     return await run_in_db_thread(_messages_after_sync, conversation_id, after_seq, limit)
 
 
@@ -355,7 +369,7 @@ async def visitor_typing(session: VisitorSession, is_typing: object) -> None:
         {
             "type": "livechat.typing",
             "conversation_id": str(session.conversation_id),
-            "role": Message.Role.USER,
+            "role": str(Message.Role.USER),
             "is_typing": is_typing,
         },
     )
@@ -426,7 +440,7 @@ async def respond(session: VisitorSession, message: Message) -> dict[str, Any] |
     the visitor's message stays stored either way.
     """
     cid, wid = session.conversation_id, session.website_id
-    await broadcast_typing(cid, wid, Message.Role.ASSISTANT, True)
+    await broadcast_typing(cid, wid, str(Message.Role.ASSISTANT), True)
     try:
         text = await asyncio.wait_for(
             _run_responder(message), timeout=livechat_settings.RESPONDER_TIMEOUT
@@ -436,9 +450,9 @@ async def respond(session: VisitorSession, message: Message) -> dict[str, Any] |
         stored = await store(
             NewMessage(
                 conversation_id=cid,
-                role=Message.Role.ASSISTANT,
+                role=str(Message.Role.ASSISTANT),
                 content=text,
-                client_id=f"auto:{message.id}",
+                client_id=_reply_client_id(message),
                 is_auto=True,
             )
         )
@@ -460,14 +474,14 @@ async def respond(session: VisitorSession, message: Message) -> dict[str, Any] |
             )
         return None
     finally:
-        await broadcast_typing(cid, wid, Message.Role.ASSISTANT, False)
+        await broadcast_typing(cid, wid, str(Message.Role.ASSISTANT), False)
 
 
 async def _run_responder(message: Message) -> str | None:
     responder = get_responder()
     if iscoroutinefunction(responder):
         conversation = await run_in_db_thread(_load_conversation, message.conversation_id)
-        result = await responder(conversation, message)  # type: ignore[misc]
+        result = await responder(conversation, message)
     else:
         result = await run_in_db_thread(_call_sync_responder, responder, message)
     if result is None:
@@ -478,7 +492,10 @@ async def _run_responder(message: Message) -> str | None:
 
 
 def _load_conversation(conversation_id: UUID) -> Conversation:
-    return Conversation.objects.select_related("website").get(pk=conversation_id)
+    conversation: Conversation = Conversation.objects.select_related("website").get(
+        pk=conversation_id
+    )
+    return conversation
 
 
 def _call_sync_responder(responder: Callable[..., Any], message: Message) -> Any:

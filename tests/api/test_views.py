@@ -201,7 +201,9 @@ def test_the_same_client_id_twice_stores_one_message(api, website):
     assert first.status_code == 201
     assert again.status_code == 200
     assert again.json()["message"] == first.json()["message"]
-    assert again.json()["reply"] is None
+    # The retry also hands back the reply stored the first time, not a second one.
+    assert again.json()["reply"] == first.json()["reply"]
+    assert again.json()["reply"]["role"] == "assistant"
     assert Message.objects.filter(role="user").count() == 1
     assert Message.objects.filter(client_id="retry-me").count() == 1
     assert Message.objects.count() == 2  # and one acknowledgement

@@ -38,7 +38,7 @@ def header(scope: dict[str, Any], name: bytes) -> str | None:
     return None
 
 
-class VisitorConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+class VisitorConsumer(AsyncJsonWebsocketConsumer):
     """One visitor's socket. See the protocol page of the docs for every event."""
 
     session: VisitorSession | None = None

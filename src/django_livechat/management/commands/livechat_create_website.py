@@ -36,8 +36,9 @@ class Command(BaseCommand):
         name = options["name"].strip()
         if not name:
             raise CommandError("The website name must not be empty.")
-        if len(name) > Website._meta.get_field("name").max_length:  # type: ignore[operator]
-            raise CommandError("The website name is too long (200 characters at most).")
+        max_length = int(Website._meta.get_field("name").max_length or 0)  # type: ignore[union-attr]
+        if len(name) > max_length:
+            raise CommandError(f"The website name is too long ({max_length} characters at most).")
         origins: list[str] = []
         for raw in options["origins"]:
             try:
