@@ -74,7 +74,9 @@ def _counted(name: str, method: Callable[..., Any]) -> Callable[..., Any]:
 
 def _on_connection(sender: Any, connection: Any, **kwargs: Any) -> None:
     bump(f"db.connect[{_thread_kind()}]")
-    connection.execute_wrappers.append(_count_sql)
+    # A thread's connection object outlives a close: wrap it once, not on every reconnect.
+    if _count_sql not in connection.execute_wrappers:
+        connection.execute_wrappers.append(_count_sql)
 
 
 def _count_sql(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
