@@ -37,6 +37,13 @@ def pytest_configure(config: pytest.Config) -> None:
     _create_sqlite_directories()
 
 
+def pytest_unconfigure(config: pytest.Config) -> None:
+    # This run's own directory under tests/.artifacts/ (not a LIVECHAT_TEST_TMPDIR).
+    run_dir = Path(__file__).parent / ".artifacts" / f"run-{os.getpid()}"
+    if not os.environ.get("LIVECHAT_TEST_TMPDIR") and run_dir.is_dir():
+        shutil.rmtree(run_dir, ignore_errors=True)
+
+
 def _create_sqlite_directories() -> None:
     # tests/settings.py points SQLite at tests/.artifacts/ (or LIVECHAT_TEST_TMPDIR); SQLite
     # creates the file but not its directory.

@@ -44,7 +44,11 @@ TEMPLATES = [
     }
 ]
 # A file, not :memory:, so that threads share one database as real writers do.
-_sqlite_dir = Path(os.environ.get("LIVECHAT_TEST_TMPDIR", Path(__file__).parent / ".artifacts"))
+# One directory per test run, so that two runs in one checkout never share a database.
+_sqlite_dir = Path(
+    os.environ.get("LIVECHAT_TEST_TMPDIR")
+    or Path(__file__).parent / ".artifacts" / f"run-{os.getpid()}"
+)
 DATABASES: dict[str, dict[str, Any]] = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
