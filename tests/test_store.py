@@ -424,3 +424,27 @@ def test_repeats_and_unknown_conversations_postgres():
     assert stored_seqs(conversation, "postgres") == [1, 2]
     assert last_seq(conversation, "postgres") == 2
     assert not Message.objects.using("default").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_databases_without_update_returning_read_the_counters_back(monkeypatch):
+    """SQLite older than 3.35 has no UPDATE ... RETURNING; the store reads back instead."""
+    monkeypatch.setattr(store, "_can_return_from_update", lambda connection: False)
+    website = Website.objects.create(name="Old SQLite")
+    first, second = (Conversation.objects.create(website=website) for _ in range(2))
+    outcomes = store.append_messages(
+        [
+            NewMessage(conversation_id=first.id, role="user", content="a", client_id="x"),
+            NewMessage(conversation_id=second.id, role="user", content="b"),
+            NewMessage(conversation_id=first.id, role="user", content="a", client_id="x"),
+            NewMessage(conversation_id=first.id, role="assistant", content="c"),
+        ]
+    )
+    assert [(o.message.conversation_id, o.message.seq, o.created) for o in outcomes] == [
+        (first.id, 1, True),
+        (second.id, 1, True),
+        (first.id, 1, False),
+        (first.id, 2, True),
+    ]
+    first.refresh_from_db()
+    assert first.last_seq == 2

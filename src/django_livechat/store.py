@@ -11,24 +11,25 @@ transaction, so a per-process writer can group-commit the messages of many conne
   the existing row comes back with ``created=False``;
 * one bad item (an unknown conversation, a database error) fails alone, never the batch.
 
-How: the first statement on each conversation is an ``UPDATE`` of its ``last_seq`` counter.
-On PostgreSQL that takes the row lock, serialising writers of one conversation; on SQLite
-the first write takes the database's write lock (a transaction that writes before it reads
-waits on the busy timeout instead of failing with "database is locked"). Conversations are
-locked in a fixed order so two batches never deadlock. A rollback also rolls the counter
-back, so no seq is ever lost.
+How: the batch's first statement bumps the ``last_seq`` counters of its conversations. On
+PostgreSQL the rows are locked first, in primary-key order (so two batches never deadlock),
+serialising writers of one conversation; on SQLite the first write takes the database's
+write lock (a transaction that writes before it reads waits on the busy timeout instead of
+failing with "database is locked"). A rollback also rolls the counters back, so no seq is
+ever lost. A batch costs the same few statements whether it holds one message or hundreds.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from django.db import DEFAULT_DB_ALIAS, transaction
-from django.db.models import F
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 from django_livechat.models import Conversation, Message
@@ -94,63 +95,46 @@ def append_messages(items: Sequence[NewMessage], *, using: str = DEFAULT_DB_ALIA
 
 
 def _append_batch(items: Sequence[NewMessage], using: str) -> list[Outcome]:
-    by_conversation: dict[UUID, list[int]] = {}
-    for index, item in enumerate(items):
-        by_conversation.setdefault(_as_uuid(item.conversation_id), []).append(index)
+    """Store a batch with a fixed number of statements, however many conversations.
 
-    outcomes: list[Outcome | None] = [None] * len(items)
-    to_insert: list[Message] = []
-    now = timezone.now()
-    # A fixed lock order keeps two concurrent batches from deadlocking on PostgreSQL.
-    for conversation_id in sorted(by_conversation):
-        indexes = by_conversation[conversation_id]
-        rows = _allocate(conversation_id, [items[i] for i in indexes], now, using)
-        if rows is None:
-            error = ConversationNotFound(f"conversation {conversation_id} does not exist")
-            for i in indexes:
-                outcomes[i] = error
-            continue
-        for i, (message, created) in zip(indexes, rows, strict=True):
-            outcomes[i] = StoredMessage(message, created)
-            if created:
-                to_insert.append(message)
-    if to_insert:
-        Message.objects.using(using).bulk_create(to_insert)
-    return [outcome for outcome in outcomes if outcome is not None]
-
-
-def _allocate(
-    conversation_id: UUID, items: list[NewMessage], now: Any, using: str
-) -> list[tuple[Message, bool]] | None:
-    """Lock the conversation, drop repeated client_ids, number the rest.
-
-    Returns ``(message, created)`` per item, or None if the conversation is missing.
+    Lock and bump every counter (one ``UPDATE``), find repeated client_ids (one
+    ``SELECT``), insert (one ``INSERT``), mark activity (one ``UPDATE``).
     """
-    conversations = Conversation.objects.using(using).filter(pk=conversation_id)
-    # Write first: this takes the lock (see the module docstring).
-    if not conversations.update(last_seq=F("last_seq") + len(items)):
-        return None
-    last_seq = conversations.values_list("last_seq", flat=True).get()
-    base = last_seq - len(items)
+    conversation_ids = [_as_uuid(item.conversation_id) for item in items]
+    counts = Counter(conversation_ids)
+    last_seqs = _bump_counters(connections[using], counts)
 
-    client_ids = {item.client_id for item in items if item.client_id is not None}
-    known: dict[str, Message] = {}
-    if client_ids:
+    wanted = {
+        (pk, item.client_id)
+        for pk, item in zip(conversation_ids, items, strict=True)
+        if item.client_id is not None and pk in last_seqs
+    }
+    known: dict[tuple[UUID, str], Message] = {}
+    if wanted:
         existing = Message.objects.using(using).filter(
-            conversation_id=conversation_id, client_id__in=client_ids
+            conversation_id__in=list(last_seqs),
+            client_id__in={client_id for _, client_id in wanted},
         )
-        known = {message.client_id: message for message in existing if message.client_id}
+        for message in existing:
+            key = (message.conversation_id, message.client_id or "")
+            if key in wanted:
+                known[key] = message
 
-    rows: list[tuple[Message, bool]] = []
-    seq = base
-    for item in items:
-        if item.client_id is not None and item.client_id in known:
-            rows.append((known[item.client_id], False))
+    next_seq = {pk: last_seqs[pk] - counts[pk] for pk in last_seqs}
+    outcomes: list[Outcome] = []
+    to_insert: list[Message] = []
+    for pk, item in zip(conversation_ids, items, strict=True):
+        if pk not in last_seqs:
+            outcomes.append(ConversationNotFound(f"conversation {pk} does not exist"))
             continue
-        seq += 1
+        key = (pk, item.client_id or "")
+        if item.client_id is not None and key in known:
+            outcomes.append(StoredMessage(known[key], created=False))
+            continue
+        next_seq[pk] += 1
         message = Message(
-            conversation_id=conversation_id,
-            seq=seq,
+            conversation_id=pk,
+            seq=next_seq[pk],
             role=item.role,
             content=item.content,
             client_id=item.client_id,
@@ -160,18 +144,71 @@ def _allocate(
             metadata=item.metadata,
         )
         if item.client_id is not None:
-            # A second copy inside this same batch maps to the first.
-            known[item.client_id] = message
-        rows.append((message, True))
+            known[key] = message  # a second copy inside this batch maps to the first
+        to_insert.append(message)
+        outcomes.append(StoredMessage(message, created=True))
 
-    fields: dict[str, Any] = {}
-    if seq != last_seq:  # some were repeats: give their numbers back
-        fields["last_seq"] = seq
-    if seq != base:  # only a new message is activity; a retried send is not
-        fields.update(last_message_at=now, updated_at=now)
-    if fields:
-        conversations.update(**fields)
-    return rows
+    conversations = Conversation.objects.using(using)
+    if to_insert:
+        Message.objects.using(using).bulk_create(to_insert)
+        now = timezone.now()
+        # Only conversations that got a new message move up the inbox.
+        conversations.filter(pk__in={m.conversation_id for m in to_insert}).update(
+            last_message_at=now, updated_at=now
+        )
+    for pk, seq in next_seq.items():
+        if seq != last_seqs[pk]:  # some were repeats: give their numbers back (rare)
+            conversations.filter(pk=pk).update(last_seq=seq)
+    return outcomes
+
+
+def _bump_counters(connection: BaseDatabaseWrapper, counts: Counter[UUID]) -> dict[UUID, int]:
+    """Add ``counts[pk]`` to each conversation's ``last_seq``; return the new values.
+
+    Missing conversations are absent from the result. This is the transaction's first
+    write, so it takes the lock (see the module docstring); on PostgreSQL the rows are
+    locked first in primary-key order, so that two batches never deadlock.
+    """
+    meta = Conversation._meta
+    pk_field = meta.pk
+    assert pk_field is not None
+    quote = connection.ops.quote_name
+    table, pk_column, seq_column = quote(meta.db_table), quote(pk_field.column), quote("last_seq")
+    keys = {pk: pk_field.get_db_prep_value(pk, connection) for pk in counts}
+    in_list = ", ".join(["%s"] * len(keys))
+    with connection.cursor() as cursor:
+        if connection.features.has_select_for_update:
+            cursor.execute(
+                f"SELECT {pk_column} FROM {table} WHERE {pk_column} IN ({in_list}) "
+                f"ORDER BY {pk_column} FOR UPDATE",
+                list(keys.values()),
+            )
+        branches = " ".join(["WHEN %s THEN %s"] * len(keys))
+        update = (
+            f"UPDATE {table} SET {seq_column} = {seq_column} + CASE {pk_column} {branches} END "
+            f"WHERE {pk_column} IN ({in_list})"
+        )
+        params: list[Any] = [p for pk, n in counts.items() for p in (keys[pk], n)]
+        params.extend(keys.values())
+        if _can_return_from_update(connection):
+            cursor.execute(f"{update} RETURNING {pk_column}, {seq_column}", params)
+        else:
+            cursor.execute(update, params)
+            cursor.execute(
+                f"SELECT {pk_column}, {seq_column} FROM {table} WHERE {pk_column} IN ({in_list})",
+                list(keys.values()),
+            )
+        return {_as_uuid(pk): seq for pk, seq in cursor.fetchall()}
+
+
+def _can_return_from_update(connection: BaseDatabaseWrapper) -> bool:
+    if connection.vendor == "postgresql":
+        return True
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        return sqlite3.sqlite_version_info >= (3, 35)
+    return False
 
 
 def _as_uuid(value: Any) -> UUID:

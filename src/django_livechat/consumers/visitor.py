@@ -11,6 +11,7 @@ import json
 import logging
 from typing import Any
 
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from django_livechat import errors, pipeline
@@ -44,6 +45,15 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
     session: VisitorSession | None = None
     resume_floor = 0
     typing_timer: asyncio.Task[None] | None = None
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels tidies the ORM's connections before every event, a hop to another
+        # thread each time. This consumer never touches the ORM itself: the pipeline's
+        # own threads tidy theirs (django_livechat.dbthreads).
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def connect(self) -> None:
         self.handlers = {
