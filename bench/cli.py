@@ -106,7 +106,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def server_environment(args: argparse.Namespace, workdir: Path) -> dict[str, str]:
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    # This checkout's src/ first: measure the code beside bench/, whatever is installed.
+    paths = [str(ROOT / "src"), str(ROOT), env.get("PYTHONPATH")]
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, paths))
     env["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     env["LIVECHAT_BENCH_DIR"] = str(workdir)
     env["LIVECHAT_BENCH_CONN_MAX_AGE"] = str(args.conn_max_age)
@@ -318,6 +320,7 @@ def describe(args: argparse.Namespace, server: Server) -> dict[str, Any]:
             "sqlite_wal": settings.LIVECHAT.get("SQLITE_WAL"),
         },
         "channel_layer": settings.CHANNEL_LAYERS["default"]["BACKEND"],
+        "source": source_version(),
         "sockets": args.sockets,
         "seconds": args.seconds,
         "warmup": args.warmup,
@@ -329,6 +332,23 @@ def describe(args: argparse.Namespace, server: Server) -> dict[str, Any]:
     }
 
 
+def source_version() -> dict[str, Any]:
+    """The commit measured, and whether src/ had uncommitted changes (read-only git)."""
+
+    def git(*command: str) -> str | None:
+        try:
+            done = subprocess.run(
+                ["git", *command], cwd=ROOT, capture_output=True, text=True, timeout=10
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    commit = git("rev-parse", "--short", "HEAD")
+    changes = git("status", "--porcelain", "--", "src")
+    return {"commit": commit, "src_modified": bool(changes) if changes is not None else None}
+
+
 def print_setup(setup: dict[str, Any]) -> None:
     v = setup["versions"]
     print(
@@ -337,10 +357,16 @@ def print_setup(setup: dict[str, Any]) -> None:
         f"--loop {setup['server']['loop']}; Django {v['django']}, Channels {v['channels']}, "
         f"uvicorn {v['uvicorn']}, websockets {v['websockets']}, Python {setup['python']}"
     )
+    source = setup["source"]
+    if source["commit"]:
+        dirty = " with uncommitted changes in src/" if source["src_modified"] else ""
+        print(f"code: commit {source['commit']}{dirty}")
     db = setup["database"]
     print(
-        f"database: {db['engine']} {db['options'] or ''} WAL={db['sqlite_wal']} "
-        f"CONN_MAX_AGE={db['conn_max_age']}; layer: {setup['channel_layer'].rsplit('.', 1)[-1]}"
+        f"database: {db['engine']} {db['options'] or ''}"
+        + (f" WAL={db['sqlite_wal']}" if db["engine"] == "sqlite3" else "")
+        + f" CONN_MAX_AGE={db['conn_max_age']}; "
+        f"layer: {setup['channel_layer'].rsplit('.', 1)[-1]}"
     )
     if setup["experiments"]:
         print(f"EXPERIMENT, not the shipped code: {', '.join(setup['experiments'])}")

@@ -91,7 +91,9 @@ def _cpu(rounds: list[Round]) -> dict[str, Any]:
     return {
         "server_cpu_percent": round(100 * server / wall, 1),
         "server_cpu_percent_by_thread": {
-            kind: round(100 * cpu / wall, 1) for kind, cpu in sorted(by_kind.items()) if cpu > 0
+            kind: round(100 * cpu / wall, 1)
+            for kind, cpu in sorted(by_kind.items())
+            if 100 * cpu / wall >= 0.5
         },
         "client_cpu_percent": round(100 * client / wall, 1),
         # The machine's busy time less the two processes of the benchmark (a little of

@@ -12,8 +12,10 @@ import sys
 from pathlib import Path
 
 if __name__ == "__main__":
-    # Run as a script, the repository root is not on sys.path; the bench package needs it.
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    # Run as a script, the repository root is not on sys.path; the bench package needs it,
+    # and the load generator uses this checkout's src/ like the server does.
+    root = Path(__file__).resolve().parent.parent
+    sys.path[:0] = [str(root / "src"), str(root)]
     from bench.cli import main
 
     sys.exit(main())
