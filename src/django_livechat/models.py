@@ -180,3 +180,34 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.role}: {self.content[:50]}"
+
+
+class ReadMarker(models.Model):
+    """How far one agent has read one conversation: the dashboard's unread counts."""
+
+    conversation = models.ForeignKey(
+        Conversation,
+        on_delete=models.CASCADE,
+        related_name="read_markers",
+        verbose_name=_("conversation"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="livechat_read_markers",
+        verbose_name=_("agent"),
+    )
+    last_read_seq = models.PositiveIntegerField(_("last read sequence number"), default=0)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("read marker")
+        verbose_name_plural = _("read markers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "user"], name="livechat_readmarker_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} read {self.conversation_id} up to #{self.last_read_seq}"

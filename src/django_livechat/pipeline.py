@@ -1,4 +1,4 @@
-"""The message pipeline: the one path every transport takes.
+"""The message pipeline: the one path every transport takes, visitors' and agents'.
 
 validate → store (idempotent by ``client_id``, gap-free ``seq``) → broadcast to the
 conversation's sockets and its website's dashboards → run the responder → store and
@@ -20,15 +20,20 @@ from uuid import UUID, uuid4
 
 from asgiref.sync import iscoroutinefunction
 from channels.layers import get_channel_layer
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Case, Count, F, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from django_livechat import errors
+from django_livechat import errors, permissions
 from django_livechat.conf import livechat_settings
 from django_livechat.dbthreads import run_in_db_thread
 from django_livechat.errors import ChatError
-from django_livechat.groups import conversation_group, website_group
-from django_livechat.models import Conversation, Message, Website
+from django_livechat.groups import agent_group, conversation_group, website_group
+from django_livechat.models import Conversation, Message, ReadMarker, Website
 from django_livechat.origins import origin_allowed
 from django_livechat.payloads import message_data
 from django_livechat.ratelimit import visitor_limiter
@@ -270,13 +275,20 @@ def _authorize_sync(
 
 
 def conversation_data(conversation: Conversation) -> dict[str, Any]:
+    """A conversation as the dashboards see it (``website`` and ``assigned_agent`` loaded)."""
     return {
         "conversation_id": str(conversation.id),
         "website_id": str(conversation.website_id),
+        "website_name": conversation.website.name,
         "visitor_identifier": conversation.visitor_identifier,
         "metadata": conversation.metadata,
         "status": conversation.status,
+        "assigned_agent": agent_data(conversation.assigned_agent),
+        "last_seq": conversation.last_seq,
         "created_at": conversation.created_at.isoformat(),
+        "last_message_at": (
+            conversation.last_message_at.isoformat() if conversation.last_message_at else None
+        ),
     }
 
 
@@ -311,6 +323,7 @@ async def post_visitor_message(
         reply = await run_in_db_thread(_stored_reply, stored.message)
         return PostResult(data, created=False, reply=reply)
     await broadcast_message(session.website_id, data)
+    await reopen_if_resolved(session.conversation_id, session.website_id)
     if background:
         spawn(respond(session, stored.message))
         return PostResult(data, created=True)
@@ -500,3 +513,460 @@ def _load_conversation(conversation_id: UUID) -> Conversation:
 
 def _call_sync_responder(responder: Callable[..., Any], message: Message) -> Any:
     return responder(_load_conversation(message.conversation_id), message)
+
+
+# ================================================================ the agent side
+#
+# Everything an agent does (dashboard socket and agent HTTP API alike) comes through here:
+# authorize against the websites the agent serves, store through the writer, broadcast
+# through the conversation group (the visitor's sockets) and the website group (the
+# dashboards). The agent's rights are read again from the database on every action, so
+# removing an agent from a website takes effect at once.
+
+INBOX_LIMIT = 100
+MAX_INBOX_LIMIT = 500
+PREVIEW_LENGTH = 140
+STATUSES = frozenset(Conversation.Status.values)
+#: ``assign`` without an assignee: to the agent who asks.
+ME: Any = object()
+
+
+class NotAnAgent(ChatError):
+    """``FORBIDDEN``: the user is not (or no longer) an agent; sockets close on it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(errors.FORBIDDEN, message)
+
+
+def parse_uuid(value: object) -> UUID | None:
+    """``value`` as a UUID, or None if it is not one."""
+    return _as_uuid(value)
+
+
+@dataclass(frozen=True)
+class AgentSession:
+    """An authorized agent: who they are and the websites they served when it was made."""
+
+    user_id: Any
+    name: str
+    website_ids: frozenset[UUID]
+    websites: tuple[tuple[UUID, str], ...] = ()
+
+    def agent(self) -> dict[str, Any]:
+        return {"user_id": _json_pk(self.user_id), "name": self.name}
+
+    def ready_event(self) -> dict[str, Any]:
+        return {
+            "type": "ready",
+            "agent": self.agent(),
+            "websites": [{"website_id": str(wid), "name": name} for wid, name in self.websites],
+        }
+
+
+@dataclass(frozen=True)
+class AgentPostResult:
+    """A stored agent message (``created`` False for a repeated ``client_id``)."""
+
+    message: dict[str, Any]
+    created: bool
+
+
+@dataclass(frozen=True)
+class _Target:
+    """An authorized conversation: enough to store into it and broadcast about it."""
+
+    conversation_id: UUID
+    website_id: UUID
+
+
+def _json_pk(pk: Any) -> Any:
+    return pk if isinstance(pk, int) else str(pk)
+
+
+def display_name(user: Any) -> str:
+    """What visitors and other agents see of an agent: the full name, else the username."""
+    full_name = str(user.get_full_name() or "").strip() if hasattr(user, "get_full_name") else ""
+    return full_name or str(user.get_username())
+
+
+def agent_data(user: Any) -> dict[str, Any] | None:
+    return None if user is None else {"user_id": _json_pk(user.pk), "name": display_name(user)}
+
+
+async def authorize_agent(user: Any) -> AgentSession:
+    """The session of ``user`` (``scope["user"]``, ``request.user``), or ``FORBIDDEN``."""
+    return await run_in_db_thread(_authorize_agent_sync, user)
+
+
+def _authorize_agent_sync(user: Any) -> AgentSession:
+    if not permissions.is_agent(user):
+        raise NotAnAgent("Only agents may use the dashboard.")
+    websites = tuple(permissions.served_websites(user).order_by("name").values_list("id", "name"))
+    return AgentSession(
+        user_id=user.pk,
+        name=display_name(user),
+        website_ids=frozenset(wid for wid, _ in websites),
+        websites=websites,
+    )
+
+
+def _current_agent(agent: AgentSession) -> Any:
+    """The agent's user as the database has it now; ``FORBIDDEN`` if no longer an agent."""
+    user = get_user_model()._default_manager.filter(pk=agent.user_id).first()
+    if not permissions.is_agent(user):
+        raise NotAnAgent("You are no longer an agent.")
+    return user
+
+
+def _agent_conversation(user: Any, conversation_id: object) -> Conversation:
+    """The conversation, if ``user`` serves its website: ``NOT_FOUND``, ``FORBIDDEN``."""
+    cid = _as_uuid(conversation_id)
+    if cid is None:
+        raise ChatError(errors.INVALID_MESSAGE, "conversation_id must be a conversation's UUID.")
+    conversation: Conversation | None = (
+        Conversation.objects.select_related("website", "assigned_agent").filter(pk=cid).first()
+    )
+    if conversation is None:
+        raise ChatError(errors.NOT_FOUND, "No such conversation.")
+    if not permissions.serves(user, conversation.website_id):
+        raise ChatError(errors.FORBIDDEN, "You are not an agent of this conversation's website.")
+    return conversation
+
+
+def _target_sync(agent: AgentSession, conversation_id: object) -> _Target:
+    conversation = _agent_conversation(_current_agent(agent), conversation_id)
+    return _Target(conversation.id, conversation.website_id)
+
+
+# ---------------------------------------------------------------- the inbox
+
+
+def _inbox(user: Any) -> QuerySet[Conversation]:
+    """The conversations ``user`` serves, annotated with their read marker and unread count.
+
+    Unread: the visitor's messages after the agent's read marker (automatic replies and
+    agents' messages need no one's attention).
+    """
+    marker = ReadMarker.objects.filter(conversation=OuterRef("pk"), user=user).values(
+        "last_read_seq"
+    )[:1]
+    unread = (
+        Message.objects.filter(
+            conversation=OuterRef("pk"), role=Message.Role.USER, seq__gt=OuterRef("read_seq")
+        )
+        .order_by()
+        .values("conversation")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    conversations: QuerySet[Conversation] = (
+        Conversation.objects.filter(website__in=permissions.served_websites(user))
+        .select_related("website", "assigned_agent")
+        .annotate(read_seq=Coalesce(Subquery(marker), Value(0)))
+        .annotate(unread=Coalesce(Subquery(unread), Value(0)))
+    )
+    return conversations
+
+
+def _inbox_entries(conversations: list[Conversation]) -> list[dict[str, Any]]:
+    # The newest message of each, in one query.
+    last = {
+        m.conversation_id: m
+        for m in Message.objects.filter(
+            conversation__in=[c.id for c in conversations], seq=F("conversation__last_seq")
+        )
+    }
+    return [_inbox_entry(c, last.get(c.id)) for c in conversations]
+
+
+def _inbox_entry(conversation: Conversation, last: Message | None) -> dict[str, Any]:
+    entry = conversation_data(conversation)
+    entry["unread"] = getattr(conversation, "unread", 0)
+    entry["last_read_seq"] = getattr(conversation, "read_seq", 0)
+    entry["last_message"] = None
+    if last is not None:
+        data = message_data(last)
+        text = data["message"]
+        data["message"] = text if len(text) <= PREVIEW_LENGTH else text[: PREVIEW_LENGTH - 1] + "…"
+        entry["last_message"] = data
+    return entry
+
+
+async def list_conversations(
+    agent: AgentSession,
+    *,
+    website_id: object = None,
+    status: object = None,
+    limit: object = None,
+) -> tuple[list[dict[str, Any]], bool]:
+    """The agent's inbox: open first, then by last activity; and whether more follow."""
+    wid = None
+    if website_id is not None:
+        wid = _as_uuid(website_id)
+        if wid is None:
+            raise ChatError(errors.INVALID_MESSAGE, "website_id must be a website's UUID.")
+    if status is not None and (not isinstance(status, str) or status not in STATUSES):
+        raise ChatError(errors.INVALID_MESSAGE, "status must be 'open' or 'resolved'.")
+    if limit is None:
+        limit = INBOX_LIMIT
+    if not isinstance(limit, int) or isinstance(limit, bool) or not 0 < limit <= MAX_INBOX_LIMIT:
+        raise ChatError(errors.INVALID_MESSAGE, f"limit must be 1 to {MAX_INBOX_LIMIT}.")
+    return await run_in_db_thread(_list_conversations_sync, agent, wid, status, limit)
+
+
+def _list_conversations_sync(
+    agent: AgentSession, website_id: UUID | None, status: str | None, limit: int
+) -> tuple[list[dict[str, Any]], bool]:
+    user = _current_agent(agent)
+    conversations = _inbox(user)
+    if website_id is not None:
+        if not permissions.serves(user, website_id):
+            raise ChatError(errors.FORBIDDEN, "You are not an agent of this website.")
+        conversations = conversations.filter(website_id=website_id)
+    if status is not None:
+        conversations = conversations.filter(status=status)
+    rows = list(
+        conversations.order_by(
+            Case(When(status=Conversation.Status.OPEN, then=Value(0)), default=Value(1)),
+            F("last_message_at").desc(nulls_last=True),
+            "-created_at",
+        )[: limit + 1]
+    )
+    return _inbox_entries(rows[:limit]), len(rows) > limit
+
+
+async def agent_conversation(agent: AgentSession, conversation_id: object) -> dict[str, Any]:
+    """One conversation as the inbox lists it, for this agent."""
+    return await run_in_db_thread(_agent_conversation_entry, agent, conversation_id)
+
+
+def _agent_conversation_entry(agent: AgentSession, conversation_id: object) -> dict[str, Any]:
+    user = _current_agent(agent)
+    return _inbox_entry_of(user, _agent_conversation(user, conversation_id).pk)
+
+
+def _inbox_entry_of(user: Any, conversation_id: UUID) -> dict[str, Any]:
+    (annotated,) = _inbox(user).filter(pk=conversation_id)
+    (entry,) = _inbox_entries([annotated])
+    return entry
+
+
+async def agent_history(
+    agent: AgentSession, conversation_id: object, last_seq: object
+) -> tuple[dict[str, Any], list[dict[str, Any]], bool]:
+    """The conversation and its messages after ``last_seq``, oldest first (at most 500)."""
+    conversation = await agent_conversation(agent, conversation_id)
+    messages, has_more = await messages_after(UUID(conversation["conversation_id"]), last_seq)
+    return conversation, messages, has_more
+
+
+# ---------------------------------------------------------------- agent actions
+
+
+async def post_agent_message(
+    agent: AgentSession, conversation_id: object, *, content: object, client_id: object
+) -> AgentPostResult:
+    """Store an agent's reply and deliver it to the visitor's sockets and the dashboards.
+
+    Stored with role ``agent``, ``is_manual`` and the agent as sender, their display name
+    in the metadata (the ``sender_name`` of the payload). Idempotent by ``client_id``.
+    """
+    text = clean_text(content)
+    key = clean_client_id(client_id)
+    target = await run_in_db_thread(_target_sync, agent, conversation_id)
+    stored = await _store(
+        NewMessage(
+            conversation_id=target.conversation_id,
+            role=str(Message.Role.AGENT),
+            content=text,
+            client_id=key,
+            is_manual=True,
+            sender_id=agent.user_id,
+            metadata={"sender_name": agent.name},
+        )
+    )
+    message = stored.message
+    if not stored.created:
+        # client_ids share one namespace per conversation: never hand back someone else's.
+        if message.role != str(Message.Role.AGENT) or message.sender_id != agent.user_id:
+            raise ChatError(
+                errors.INVALID_MESSAGE, "This client_id is already used in the conversation."
+            )
+        return AgentPostResult(message_data(message), created=False)
+    data = message_data(message)
+    await broadcast_message(target.website_id, data)
+    return AgentPostResult(data, created=True)
+
+
+async def agent_typing(agent: AgentSession, conversation_id: object, is_typing: object) -> UUID:
+    """An agent typing in a conversation: to its visitor and the other dashboards.
+
+    Returns the conversation's website id, for the caller's expiry timer.
+    """
+    if not isinstance(is_typing, bool):
+        raise ChatError(errors.INVALID_MESSAGE, "is_typing must be true or false.")
+    target = await run_in_db_thread(_target_sync, agent, conversation_id)
+    await broadcast_agent_typing(agent, target.conversation_id, target.website_id, is_typing)
+    return target.website_id
+
+
+async def broadcast_agent_typing(
+    agent: AgentSession, conversation_id: UUID, website_id: UUID, is_typing: bool
+) -> None:
+    """The typing event of an agent (also used to end it: no authorization needed)."""
+    event = {
+        "type": "livechat.typing",
+        "conversation_id": str(conversation_id),
+        "role": str(Message.Role.AGENT),
+        "is_typing": is_typing,
+        # The visitor's socket passes on the first four keys only.
+        "agent": agent.agent(),
+    }
+    layer = get_channel_layer()
+    await layer.group_send(conversation_group(conversation_id), event)
+    await layer.group_send(website_group(website_id), event)
+
+
+async def assign_conversation(
+    agent: AgentSession, conversation_id: object, assignee: object = ME
+) -> dict[str, Any]:
+    """Assign to the agent (``ME``), to another agent of the website by user id, or to
+    nobody (``None``); tell the dashboards. Returns the conversation for this agent."""
+    entry, changed = await run_in_db_thread(_assign_sync, agent, conversation_id, assignee)
+    if changed:
+        await _broadcast_website(
+            UUID(entry["website_id"]),
+            {
+                "type": "livechat.assignment",
+                "conversation_id": entry["conversation_id"],
+                "assigned_agent": entry["assigned_agent"],
+                "by": agent.agent(),
+            },
+        )
+    return entry
+
+
+def _assign_sync(
+    agent: AgentSession, conversation_id: object, assignee: object
+) -> tuple[dict[str, Any], bool]:
+    user = _current_agent(agent)
+    conversation = _agent_conversation(user, conversation_id)
+    target = _assignee(user, conversation, assignee)
+    rows = Conversation.objects.filter(pk=conversation.pk)
+    if target is None:
+        rows = rows.filter(assigned_agent__isnull=False)
+    else:
+        rows = rows.exclude(assigned_agent=target)  # NULL included
+    changed = bool(rows.update(assigned_agent=target, updated_at=timezone.now()))
+    return _inbox_entry_of(user, conversation.pk), changed
+
+
+def _assignee(user: Any, conversation: Conversation, assignee: object) -> Any:
+    if assignee is ME:
+        return user
+    if assignee is None:
+        return None
+    model = get_user_model()
+    if isinstance(assignee, bool) or not isinstance(assignee, (int, str)):
+        raise ChatError(errors.INVALID_MESSAGE, "agent_id must be a user id or null.")
+    try:
+        pk = model._meta.pk.to_python(assignee)
+        target = model._default_manager.filter(pk=pk).first()
+    except (ValidationError, ValueError, TypeError):
+        target = None
+    if target is None or not permissions.serves(target, conversation.website_id):
+        raise ChatError(
+            errors.INVALID_MESSAGE, f"User {assignee!r} is not an agent of this website."
+        )
+    return target
+
+
+async def resolve_conversation(agent: AgentSession, conversation_id: object) -> dict[str, Any]:
+    """Mark the conversation resolved; tell its visitor and the dashboards."""
+    return await _set_status(agent, conversation_id, str(Conversation.Status.RESOLVED))
+
+
+async def reopen_conversation(agent: AgentSession, conversation_id: object) -> dict[str, Any]:
+    """Open the conversation again; tell its visitor and the dashboards."""
+    return await _set_status(agent, conversation_id, str(Conversation.Status.OPEN))
+
+
+async def _set_status(agent: AgentSession, conversation_id: object, status: str) -> dict[str, Any]:
+    entry, changed = await run_in_db_thread(_set_status_sync, agent, conversation_id, status)
+    if changed:
+        await broadcast_status(
+            UUID(entry["conversation_id"]), UUID(entry["website_id"]), status, by=agent.agent()
+        )
+    return entry
+
+
+def _set_status_sync(
+    agent: AgentSession, conversation_id: object, status: str
+) -> tuple[dict[str, Any], bool]:
+    user = _current_agent(agent)
+    conversation = _agent_conversation(user, conversation_id)
+    changed = bool(
+        Conversation.objects.filter(pk=conversation.pk)
+        .exclude(status=status)
+        .update(status=status, updated_at=timezone.now())
+    )
+    return _inbox_entry_of(user, conversation.pk), changed
+
+
+async def reopen_if_resolved(conversation_id: UUID, website_id: UUID) -> None:
+    """A visitor wrote in a resolved conversation: it is open again, and everyone is told."""
+    if await run_in_db_thread(_reopen_sync, conversation_id):
+        await broadcast_status(conversation_id, website_id, str(Conversation.Status.OPEN), by=None)
+
+
+def _reopen_sync(conversation_id: UUID) -> bool:
+    resolved = Conversation.objects.filter(pk=conversation_id, status=Conversation.Status.RESOLVED)
+    # Read first: an UPDATE takes SQLite's write lock even when it matches nothing.
+    if not resolved.exists():
+        return False
+    return bool(resolved.update(status=Conversation.Status.OPEN, updated_at=timezone.now()))
+
+
+async def broadcast_status(
+    conversation_id: UUID, website_id: UUID, status: str, *, by: dict[str, Any] | None
+) -> None:
+    """A status change: ``status`` to the visitor's sockets, and to the dashboards with
+    who changed it (``by`` is ``None`` when the visitor's message reopened it)."""
+    event = {"type": "livechat.status", "conversation_id": str(conversation_id), "status": status}
+    layer = get_channel_layer()
+    await layer.group_send(conversation_group(conversation_id), event)
+    await layer.group_send(website_group(website_id), {**event, "by": by})
+
+
+async def mark_read(agent: AgentSession, conversation_id: object, seq: object) -> dict[str, Any]:
+    """The agent has read the conversation up to ``seq`` (markers never move back).
+
+    Returns ``{conversation_id, last_read_seq, unread}`` and sends it to the agent's other
+    dashboards.
+    """
+    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
+        raise ChatError(errors.INVALID_MESSAGE, "seq must be an integer >= 0.")
+    read = await run_in_db_thread(_mark_read_sync, agent, conversation_id, seq)
+    await get_channel_layer().group_send(
+        agent_group(agent.user_id), {"type": "livechat.read", **read}
+    )
+    return read
+
+
+def _mark_read_sync(agent: AgentSession, conversation_id: object, seq: int) -> dict[str, Any]:
+    user = _current_agent(agent)
+    conversation = _agent_conversation(user, conversation_id)
+    seq = min(seq, conversation.last_seq)
+    marker, created = ReadMarker.objects.get_or_create(
+        conversation=conversation, user=user, defaults={"last_read_seq": seq}
+    )
+    if not created and marker.last_read_seq < seq:
+        ReadMarker.objects.filter(pk=marker.pk, last_read_seq__lt=seq).update(last_read_seq=seq)
+    last_read = ReadMarker.objects.filter(pk=marker.pk).values_list("last_read_seq", flat=True)
+    last_read_seq = last_read.get()
+    unread = conversation.messages.filter(role=Message.Role.USER, seq__gt=last_read_seq).count()
+    return {
+        "conversation_id": str(conversation.id),
+        "last_read_seq": last_read_seq,
+        "unread": unread,
+    }

@@ -11,10 +11,13 @@ import re
 from django.urls import URLPattern, URLResolver, re_path
 
 from django_livechat.conf import livechat_settings
-from django_livechat.consumers import VisitorConsumer
+from django_livechat.consumers import DashboardConsumer, VisitorConsumer
 
 _prefix = re.escape(livechat_settings.WS_PATH_PREFIX)
 
 websocket_urlpatterns: list[URLPattern | URLResolver] = [
     re_path(rf"^{_prefix}widget/$", VisitorConsumer.as_asgi(), name="livechat-widget-socket"),
+    re_path(
+        rf"^{_prefix}dashboard/$", DashboardConsumer.as_asgi(), name="livechat-dashboard-socket"
+    ),
 ]

@@ -2,8 +2,11 @@
 
 Names, in the ``django_livechat`` namespace:
 
+* ``dashboard``: ``GET dashboard/``, the agents' live dashboard (login required);
 * ``api-conversations``: ``POST api/conversations/``, create or rejoin a conversation;
 * ``api-messages``: ``POST api/messages/`` posts a visitor message, ``GET`` lists them;
+* ``api-agent-*``: the agents' API under ``api/agent/`` (see
+  :mod:`django_livechat.api.agent_views`);
 * ``api-schema``: ``GET api/schema/``, the API's OpenAPI 3 schema.
 """
 
@@ -11,8 +14,11 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, include, path
 
+from django_livechat import views
+
 app_name = "django_livechat"
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    path("dashboard/", views.dashboard, name="dashboard"),
     path("api/", include("django_livechat.api.urls")),
 ]

@@ -11,6 +11,36 @@ OPERATIONS = {
     ("/livechat/api/conversations/", "post"): "livechat_open_conversation",
     ("/livechat/api/messages/", "post"): "livechat_post_message",
     ("/livechat/api/messages/", "get"): "livechat_list_messages",
+    # The agents' API (tests/api/test_agent_api.py).
+    ("/livechat/api/agent/conversations/", "get"): "livechat_agent_list_conversations",
+    (
+        "/livechat/api/agent/conversations/{conversation_id}/",
+        "get",
+    ): "livechat_agent_get_conversation",
+    (
+        "/livechat/api/agent/conversations/{conversation_id}/messages/",
+        "get",
+    ): "livechat_agent_list_messages",
+    (
+        "/livechat/api/agent/conversations/{conversation_id}/messages/",
+        "post",
+    ): "livechat_agent_post_message",
+    (
+        "/livechat/api/agent/conversations/{conversation_id}/assign/",
+        "post",
+    ): "livechat_agent_assign",
+    (
+        "/livechat/api/agent/conversations/{conversation_id}/resolve/",
+        "post",
+    ): "livechat_agent_resolve",
+    (
+        "/livechat/api/agent/conversations/{conversation_id}/reopen/",
+        "post",
+    ): "livechat_agent_reopen",
+    (
+        "/livechat/api/agent/conversations/{conversation_id}/read/",
+        "post",
+    ): "livechat_agent_mark_read",
 }
 
 

@@ -80,7 +80,9 @@ class SchemaView(SpectacularAPIView):
         "TITLE": "django_livechat HTTP API",
         "DESCRIPTION": (
             "The HTTP fallback of the live chat widget: create or rejoin a conversation, "
-            "post messages and poll for new ones. Errors have the WebSocket's shape: "
+            "post messages and poll for new ones; and the agents' API (Django session and "
+            "CSRF token): list conversations, read them, reply, assign, resolve, reopen and "
+            "mark read. Errors have the WebSocket's shape: "
             '{"type": "error", "code": ..., "message": ...}.'
         ),
         "VERSION": django_livechat.__version__,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django_livechat.consumers.dashboard import DashboardConsumer
 from django_livechat.consumers.visitor import VisitorConsumer
 
-__all__ = ["VisitorConsumer"]
+__all__ = ["DashboardConsumer", "VisitorConsumer"]

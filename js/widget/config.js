@@ -1,0 +1,86 @@
+/**
+ * The widget's configuration: defaults, then the tag's JSON, then window.ChatBotConfig.
+ * URLs end up absolute, so the widget works on any page that embeds it.
+ */
+
+// JSON-compatible on purpose: tests/test_templatetags.py compares it with the tag's labels.
+export const DEFAULT_LABELS = {
+  "openChat": "Open chat",
+  "closeChat": "Close chat",
+  "title": "Chat with us",
+  "greeting": "Hi! Ask us anything and we will answer here.",
+  "inputLabel": "Type your message",
+  "placeholder": "Type your message…",
+  "send": "Send",
+  "online": "Online",
+  "connecting": "Connecting…",
+  "offline": "Offline",
+  "typing": "Support is typing…",
+  "sending": "Sending…",
+  "failed": "Not delivered.",
+  "retry": "Retry",
+  "soundOn": "Turn sound on",
+  "soundOff": "Turn sound off",
+  "unread": "{count} unread",
+  "resolved": "This conversation was marked resolved.",
+  "reopened": "This conversation was reopened.",
+  "refused": "The chat is not available on this site.",
+  "error": "Something went wrong. Please try again."
+};
+
+export const CONFIG_DEFAULTS = {
+  websiteId: "",
+  apiUrl: "",
+  wsUrl: "",
+  wsPathPrefix: "ws/livechat/",
+  theme: "light",
+  color: "#0b6e4f",
+  position: "right",
+  reconnectMaxRetries: 8,
+  reconnectBaseDelay: 1,
+  pollInterval: 3,
+  typingTimeout: 20,
+  maxMessageLength: 4000,
+  sound: true,
+  nonce: ""
+};
+
+const THEMES = ["light", "dark", "auto"];
+
+/** Merge config sources (later wins) and make every URL absolute against ``base``. */
+export function resolveConfig(sources, base) {
+  const config = { ...CONFIG_DEFAULTS, labels: { ...DEFAULT_LABELS } };
+  for (const source of sources) {
+    if (!source || typeof source !== "object") continue;
+    for (const [key, value] of Object.entries(source)) {
+      if (value === null || value === undefined || value === "") continue;
+      if (key === "labels" && typeof value === "object") Object.assign(config.labels, value);
+      else if (key in CONFIG_DEFAULTS) config[key] = value;
+    }
+  }
+  // The seed's ChatBotConfig named a colour as its theme ({theme: "green"}).
+  if (!THEMES.includes(config.theme)) {
+    config.color = String(config.theme);
+    config.theme = "light";
+  }
+  if (config.position !== "left") config.position = "right";
+  const api = new URL(String(config.apiUrl || "/livechat/"), base);
+  if (!api.pathname.endsWith("/")) api.pathname += "/";
+  api.search = api.hash = "";
+  config.apiUrl = api.href;
+  config.wsUrl = socketUrl(config.wsUrl, api, config.wsPathPrefix);
+  config.websiteId = String(config.websiteId);
+  config.reconnectMaxRetries = Math.max(0, Math.floor(Number(config.reconnectMaxRetries) || 0));
+  config.reconnectBaseDelay = Number(config.reconnectBaseDelay) > 0 ? Number(config.reconnectBaseDelay) : 1;
+  return config;
+}
+
+/**
+ * The visitor socket's URL: ``wsUrl`` if given (relative to the API), else the API's
+ * origin + ``/`` + the WS path prefix + ``widget/``, with ws: or wss: to match.
+ */
+export function socketUrl(wsUrl, api, prefix) {
+  const url = new URL(wsUrl || "/" + String(prefix).replace(/^\/+/, "") + "widget/", api);
+  url.protocol = url.protocol === "https:" || url.protocol === "wss:" ? "wss:" : "ws:";
+  return url.href;
+}

@@ -1,0 +1,323 @@
+/**
+ * The widget: wires the conversation state, the transport, the view, storage and sound,
+ * and is the host page's API (``window.LiveChat``).
+ */
+import { httpClient } from "./http.js";
+import { MessageLog } from "./messages.js";
+import { Outbox } from "./outbox.js";
+import { Chime } from "./sound.js";
+import { VisitorStore } from "./storage.js";
+import { Transport } from "./transport.js";
+import { View } from "./view.js";
+
+const EVENTS = ["message", "open", "close", "status", "sound"];
+
+export class ChatWidget {
+  constructor(config, env) {
+    this.config = config;
+    this.env = env;
+    this.listeners = Object.fromEntries(EVENTS.map((name) => [name, new Set()]));
+    this.user = {};
+    this.isOpen = false;
+    this.log = new MessageLog();
+    this.outbox = new Outbox();
+    this.store = new VisitorStore(localStorageOf(env), config.websiteId);
+    this.chime = new Chime("django-livechat-sound:" + config.websiteId, env);
+    this.view = new View(config, {
+      toggle: () => this.toggle(),
+      close: () => {
+        this.close();
+        this.view.focusLauncher();
+      },
+      send: (text) => this.send(text),
+      retry: (clientId) => this.retry(clientId),
+      mute: () => this.setMuted(!this.store.state.muted),
+      typing: (on) => this.typing(on),
+    }, env.document);
+    this.transport = new Transport({
+      config,
+      http: httpClient(config.apiUrl, (...args) => env.fetch(...args)),
+      outbox: this.outbox,
+      hooks: this,
+      env: {
+        WebSocket: env.WebSocket,
+        setTimeout: (fn, ms) => env.setTimeout(fn, ms),
+        clearTimeout: (id) => env.clearTimeout(id),
+        random: Math.random,
+      },
+    });
+    this.typingOn = { remote: false, local: false };
+    this.view.mount();
+    this.view.setMuted(this.store.state.muted);
+    env.addEventListener("storage", (event) => this.storageChanged(event));
+    env.addEventListener("online", () => this.transport.wake());
+    env.addEventListener("offline", () => this.onState(this.transport.state, false));
+    env.document.addEventListener("visibilitychange", () => this.updateUnread());
+    const saved = this.savedSession();
+    // A visitor who chatted before gets the replies that came meanwhile: join at once.
+    // Messages already there when the page loads are not news (no sound, no event).
+    this.baseline = saved ? null : 0;
+    if (saved) {
+      this.transport.session = saved;
+      this.transport.connect();
+    }
+  }
+
+  // ------------------------------------------------------------------ the host page's API
+
+  api() {
+    const api = {
+      version: "1",
+      open: () => this.open(),
+      close: () => this.close(),
+      toggle: () => this.toggle(),
+      setUser: (user) => this.setUser(user),
+      on: (event, fn) => {
+        this.listeners[event].add(fn);
+        return () => this.listeners[event].delete(fn);
+      },
+      off: (event, fn) => this.listeners[event].delete(fn),
+      push: (fn) => fn(api),
+    };
+    return Object.freeze(api);
+  }
+
+  open() {
+    this.use();
+    if (this.isOpen) return;
+    this.isOpen = true;
+    this.view.setOpen(true);
+    if (!this.transport.state) this.onState("connecting", true);
+    this.transport.connect();
+    this.updateUnread();
+    this.emit("open");
+  }
+
+  close() {
+    if (!this.isOpen) return;
+    this.isOpen = false;
+    this.view.setOpen(false);
+    this.emit("close");
+  }
+
+  toggle() {
+    if (this.isOpen) this.close();
+    else this.open();
+  }
+
+  /**
+   * Who the visitor is: sent when a conversation starts. A conversation started for
+   * another identified person is left, so the next message starts a new one.
+   */
+  setUser(user) {
+    this.user = { ...(user || {}) };
+    const session = this.transport.session;
+    const identifier = this.user.identifier ? String(this.user.identifier) : "";
+    if (session && session.userIdentifier && session.userIdentifier !== identifier) {
+      this.transport.adopt(null);
+      this.onSessionLost();
+    }
+  }
+
+  emit(event, detail) {
+    for (const fn of this.listeners[event]) {
+      try {
+        fn(detail);
+      } catch (error) {
+        console.error(error);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ visitor actions
+
+  /** The visitor's first use: from now on the widget may write to localStorage. */
+  use() {
+    this.store.enable();
+    this.chime.arm();
+  }
+
+  send(text) {
+    text = String(text || "").trim();
+    if (!text) return false;
+    this.use();
+    this.typing(false);
+    const item = this.outbox.add(text);
+    this.view.item(item);
+    this.transport.send(item);
+    return true;
+  }
+
+  retry(clientId) {
+    const item = this.outbox.retry(clientId);
+    if (!item) return;
+    this.view.item(item);
+    this.transport.send(item);
+  }
+
+  setMuted(muted) {
+    this.use();
+    this.store.update({ muted });
+    this.view.setMuted(muted);
+  }
+
+  /** The visitor typing: told to the agents over the socket, at most every few seconds. */
+  typing(on) {
+    const transport = this.transport;
+    this.env.clearTimeout(this.typingTimer);
+    const now = Date.now();
+    if (on && transport.ready) {
+      if (now - (this.typingSentAt || 0) > 5000) transport.sendFrame({ type: "typing", is_typing: true });
+      this.typingSentAt = now;
+      this.typingTimer = this.env.setTimeout(() => this.typing(false), 4000);
+    } else if (!on && this.typingSentAt) {
+      this.typingSentAt = 0;
+      transport.sendFrame({ type: "typing", is_typing: false });
+    }
+  }
+
+  // ------------------------------------------------------------------ transport hooks
+
+  identity() {
+    const { identifier, identifier_hash: hash, name, email } = this.user;
+    const { location, navigator, document } = this.env;
+    const metadata = {
+      page: (location.origin + location.pathname).slice(0, 500),
+      title: String(document.title || "").slice(0, 200),
+      language: navigator.language,
+      browser: String(navigator.userAgent).slice(0, 300),
+    };
+    if (name) metadata.name = String(name).slice(0, 200);
+    if (email) metadata.email = String(email).slice(0, 200);
+    const identity = { metadata };
+    if (identifier) identity.user_identifier = String(identifier).slice(0, 255);
+    if (identifier && hash) identity.identifier_hash = String(hash);
+    return identity;
+  }
+
+  lastSeq() {
+    return this.log.lastSeq;
+  }
+
+  onSession(session) {
+    this.store.update({
+      conversationId: session.conversationId,
+      visitorToken: session.visitorToken,
+      userIdentifier: session.userIdentifier,
+    });
+  }
+
+  onSessionLost() {
+    this.store.update({ conversationId: "", visitorToken: "", userIdentifier: "", readSeq: 0 });
+    this.log.clear();
+    this.view.clearMessages();
+    this.baseline = 0;
+  }
+
+  onMessages(afterSeq, messages) {
+    const added = afterSeq === null ? messages.filter((m) => this.log.add(m)) : this.log.addPage(afterSeq, messages);
+    added.sort((a, b) => a.seq - b.seq);
+    for (const message of added) this.view.message(message);
+    if (this.baseline === null && afterSeq !== null) {
+      // The first page after loading: what the visitor saw before.
+      this.baseline = this.log.highest;
+      this.updateUnread();
+      return;
+    }
+    const news = added.filter((m) => this.baseline === null || m.seq > this.baseline);
+    const replies = news.filter((m) => m.role !== "user");
+    if (replies.length) {
+      this.setTyping("remote", false);
+      const seq = replies[replies.length - 1].seq;
+      if (this.config.sound && !this.store.state.muted && this.chime.shouldPlay(seq, (s) => this.claimChime(s))) {
+        this.chime.play();
+        this.emit("sound", seq);
+      }
+    }
+    for (const message of news) this.emit("message", { ...message });
+    this.updateUnread();
+  }
+
+  onTyping(event) {
+    if (event.role === "user") return;
+    this.setTyping(event.local ? "local" : "remote", Boolean(event.is_typing));
+  }
+
+  onStatus(event) {
+    const L = this.config.labels;
+    if (event.status === "resolved") this.view.note(L.resolved);
+    else if (event.status === "open") this.view.note(L.reopened);
+    this.emit("status", event.status);
+  }
+
+  onError(error) {
+    const L = this.config.labels;
+    this.setTyping("remote", false);
+    if (error.code === "NETWORK") return; // the status line says "Offline"
+    const refused = error.code === "FORBIDDEN" || error.code === "INVALID_WEBSITE";
+    this.view.note(refused ? L.refused : error.detail || L.error, "error");
+  }
+
+  onItem(item) {
+    this.view.item(item);
+  }
+
+  onState(state, reachable) {
+    this.view.setConnection(state, reachable && this.env.navigator.onLine !== false);
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  setTyping(source, on) {
+    this.typingOn[source] = on;
+    if (source === "remote") {
+      this.env.clearTimeout(this.typingExpiry);
+      // Always ends, even if the "false" never comes.
+      if (on) this.typingExpiry = this.env.setTimeout(() => this.setTyping("remote", false), this.config.typingTimeout * 1000);
+    }
+    this.view.setTyping(this.typingOn.remote || this.typingOn.local);
+  }
+
+  /** Unread replies: those after the last one read in any tab (shared through storage). */
+  updateUnread() {
+    if (this.isOpen && this.env.document.visibilityState !== "hidden" && this.log.highest > this.store.state.readSeq) {
+      this.store.update({ readSeq: this.log.highest });
+    }
+    this.view.setUnread(this.log.repliesAfter(this.store.state.readSeq));
+  }
+
+  /** Without Web Locks: the first tab to note a reply's seq in storage chimes for it. */
+  claimChime(seq) {
+    if (this.store.read().soundSeq >= seq) return false;
+    this.store.update({ soundSeq: seq });
+    return true;
+  }
+
+  savedSession() {
+    const { conversationId, visitorToken, userIdentifier } = this.store.state;
+    return conversationId && visitorToken ? { conversationId, visitorToken, userIdentifier: userIdentifier || "" } : null;
+  }
+
+  storageChanged(event) {
+    const before = this.store.changed(event);
+    if (!before) return;
+    this.store.enabled = true; // the visitor used the widget in another tab
+    const now = this.store.state;
+    if (now.muted !== before.muted) this.view.setMuted(now.muted);
+    if (now.conversationId !== before.conversationId && now.conversationId !== this.transport.session?.conversationId) {
+      this.log.clear();
+      this.view.clearMessages();
+      this.baseline = 0;
+      this.transport.adopt(this.savedSession());
+    }
+    this.updateUnread();
+  }
+}
+
+function localStorageOf(env) {
+  try {
+    return env.localStorage;
+  } catch {
+    return null; // storage blocked (third-party frames, strict privacy settings)
+  }
+}

@@ -1,0 +1,141 @@
+"""Request and response shapes of the agent HTTP API (see :mod:`.agent_views`).
+
+As in :mod:`.serializers`, request serializers only pick fields out and the pipeline
+validates them, with the same rules and error codes as the dashboard socket; response
+serializers describe the dicts the pipeline returns.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
+from rest_framework import serializers
+
+from django_livechat.api.serializers import (
+    MessageSerializer,
+    RequestSerializer,
+    TextValue,
+    UUIDValue,
+    _Untouched,
+)
+from django_livechat.models import Conversation
+
+# ---------------------------------------------------------------- requests
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class IntegerValue(_Untouched):
+    pass
+
+
+@extend_schema_field({"oneOf": [{"type": "integer"}, {"type": "string"}], "nullable": True})
+class UserIdValue(_Untouched):
+    pass
+
+
+class ListConversationsQuerySerializer(RequestSerializer):
+    """The query string of the inbox."""
+
+    website_id = UUIDValue(required=False, help_text="Only this website's conversations.")
+    status = serializers.ChoiceField(
+        choices=Conversation.Status.choices, required=False, help_text="Only open or resolved."
+    )
+    limit = serializers.IntegerField(
+        min_value=1, max_value=500, default=100, help_text="At most this many (1 to 500)."
+    )
+
+
+@extend_schema_serializer(component_name="LivechatAgentMessageRequest")
+class AgentMessageRequestSerializer(RequestSerializer):
+    """An agent's reply."""
+
+    message = TextValue(
+        help_text="The text, non-empty, at most LIVECHAT['MAX_MESSAGE_LENGTH'] characters."
+    )
+    client_id = TextValue(
+        required=False,
+        allow_null=True,
+        help_text=(
+            "The sender's idempotency key (1 to 64 printable characters): posting the same "
+            "client_id again returns the stored message instead of storing a second one."
+        ),
+    )
+
+
+@extend_schema_serializer(component_name="LivechatAssignRequest")
+class AssignRequestSerializer(RequestSerializer):
+    """Whom to assign the conversation to."""
+
+    agent_id = UserIdValue(
+        required=False,
+        allow_null=True,
+        help_text=(
+            "The user id of an agent of the conversation's website; null for nobody; "
+            "left out for the agent who calls."
+        ),
+    )
+
+
+@extend_schema_serializer(component_name="LivechatMarkReadRequest")
+class MarkReadRequestSerializer(RequestSerializer):
+    """How far the agent has read."""
+
+    seq = IntegerValue(help_text="The seq of the last message read; the marker never moves back.")
+
+
+# ---------------------------------------------------------------- responses
+
+
+@extend_schema_serializer(component_name="LivechatAgent")
+class AgentSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """An agent as visitors and other agents see them."""
+
+    user_id = UserIdValue(help_text="The user's primary key.")
+    name = serializers.CharField(help_text="The full name, else the username.")
+
+
+@extend_schema_serializer(component_name="LivechatConversation")
+class ConversationSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """A conversation as the inbox lists it, for the agent who asks."""
+
+    conversation_id = serializers.UUIDField()
+    website_id = serializers.UUIDField()
+    website_name = serializers.CharField()
+    visitor_identifier = serializers.CharField(allow_blank=True)
+    metadata = serializers.DictField(
+        help_text="What the widget sent (page, browser …) and identity_verified."
+    )
+    status = serializers.ChoiceField(choices=Conversation.Status.choices)
+    assigned_agent = AgentSerializer(allow_null=True)
+    last_seq = serializers.IntegerField(help_text="The seq of the newest message; 0 for none.")
+    created_at = serializers.DateTimeField()
+    last_message_at = serializers.DateTimeField(allow_null=True)
+    unread = serializers.IntegerField(help_text="The visitor's messages after last_read_seq.")
+    last_read_seq = serializers.IntegerField(help_text="This agent's read marker.")
+    last_message = MessageSerializer(
+        allow_null=True, help_text="The newest message, its text cut to 140 characters."
+    )
+
+
+@extend_schema_serializer(component_name="LivechatConversationList")
+class ConversationListSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """The inbox: open conversations first, then by last activity."""
+
+    conversations = ConversationSerializer(many=True)
+    has_more = serializers.BooleanField(help_text="More follow: ask with a larger limit.")
+
+
+@extend_schema_serializer(component_name="LivechatAgentPostedMessage")
+class AgentPostedMessageSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """The stored agent message."""
+
+    message = MessageSerializer()
+
+
+@extend_schema_serializer(component_name="LivechatReadMarker")
+class ReadMarkerSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """The agent's read marker after the call."""
+
+    conversation_id = serializers.UUIDField()
+    last_read_seq = serializers.IntegerField()
+    unread = serializers.IntegerField()

@@ -1,0 +1,127 @@
+// The dashboard's state: conversations, their messages, pending replies and who types.
+// Plain data and rules; no DOM and no socket.
+
+const STATUS_ORDER = { open: 0, resolved: 1 };
+
+export class Inbox {
+  constructor() {
+    this.me = null; // {user_id, name}
+    this.conversations = new Map(); // conversation_id -> inbox entry
+    this.messages = new Map(); // conversation_id -> Map(seq -> message)
+    this.pending = new Map(); // client_id -> {conversation_id, message, failed}
+    this.typing = new Map(); // conversation_id -> Map(who -> {label, role, until})
+  }
+
+  /** Merge a conversation entry from the server (a snapshot, an answer, an event). */
+  upsert(entry) {
+    const known = this.conversations.get(entry.conversation_id) || {};
+    const merged = { ...known, ...entry };
+    // A message seen live may be newer than the entry the server sent a moment ago.
+    if (known.last_message && (!entry.last_message || known.last_message.seq > entry.last_message.seq)) {
+      merged.last_message = known.last_message;
+      merged.last_seq = Math.max(known.last_seq || 0, entry.last_seq || 0);
+      merged.last_message_at = known.last_message_at;
+    }
+    this.conversations.set(entry.conversation_id, merged);
+    return merged;
+  }
+
+  replaceAll(entries) {
+    const fresh = new Set(entries.map((e) => e.conversation_id));
+    for (const id of this.conversations.keys()) {
+      if (!fresh.has(id)) this.conversations.delete(id);
+    }
+    entries.forEach((entry) => this.upsert(entry));
+  }
+
+  /** Store a message; true if it is new. Updates the entry's preview and unread count. */
+  addMessage(message) {
+    const id = message.conversation_id;
+    if (!this.messages.has(id)) this.messages.set(id, new Map());
+    const thread = this.messages.get(id);
+    if (message.client_id) this.pending.delete(message.client_id);
+    if (thread.has(message.seq)) return false;
+    thread.set(message.seq, message);
+    const entry = this.conversations.get(id);
+    if (entry) {
+      if (!entry.last_message || message.seq >= entry.last_message.seq) {
+        entry.last_message = message;
+        entry.last_seq = message.seq;
+        entry.last_message_at = message.timestamp;
+      }
+      if (message.role === "user" && message.seq > (entry.last_read_seq || 0) && !message.fromHistory) {
+        entry.unread = (entry.unread || 0) + 1;
+      }
+    }
+    return true;
+  }
+
+  addHistory(conversationId, messages) {
+    messages.forEach((m) => this.addMessage({ ...m, fromHistory: true }));
+    return this.thread(conversationId);
+  }
+
+  thread(conversationId) {
+    const thread = this.messages.get(conversationId);
+    return thread ? [...thread.values()].sort((a, b) => a.seq - b.seq) : [];
+  }
+
+  lastSeq(conversationId) {
+    const thread = this.thread(conversationId);
+    return thread.length ? thread[thread.length - 1].seq : 0;
+  }
+
+  read(event) {
+    const entry = this.conversations.get(event.conversation_id);
+    if (!entry) return;
+    entry.last_read_seq = Math.max(entry.last_read_seq || 0, event.last_read_seq);
+    entry.unread = event.unread;
+  }
+
+  totalUnread() {
+    let total = 0;
+    for (const entry of this.conversations.values()) total += entry.unread || 0;
+    return total;
+  }
+
+  /** The list as shown: open first, then by last activity, newest first. */
+  sorted(filter) {
+    const me = this.me && this.me.user_id;
+    const activity = (e) => Date.parse(e.last_message_at || "") || 0;
+    return [...this.conversations.values()]
+      .filter((e) => {
+        if (filter === "open" || filter === "resolved") return e.status === filter;
+        if (filter === "mine") return e.assigned_agent && e.assigned_agent.user_id === me;
+        return true;
+      })
+      .sort(
+        (a, b) =>
+          (STATUS_ORDER[a.status] ?? 2) - (STATUS_ORDER[b.status] ?? 2) ||
+          activity(b) - activity(a) ||
+          Date.parse(b.created_at) - Date.parse(a.created_at),
+      );
+  }
+
+  /** Someone types (or stops) in a conversation; ``until`` bounds a lost "stop". */
+  setTyping(event, timeoutMs) {
+    const id = event.conversation_id;
+    if (!this.typing.has(id)) this.typing.set(id, new Map());
+    const who = event.agent ? `agent:${event.agent.user_id}` : event.role;
+    const people = this.typing.get(id);
+    if (event.is_typing) {
+      const label =
+        event.role === "user" ? "The visitor" : event.agent ? event.agent.name : "The automatic reply";
+      people.set(who, { label, role: event.role, until: Date.now() + timeoutMs });
+    } else {
+      people.delete(who);
+    }
+  }
+
+  typists(conversationId) {
+    const people = this.typing.get(conversationId);
+    if (!people) return [];
+    const now = Date.now();
+    for (const [who, typist] of people) if (typist.until < now) people.delete(who);
+    return [...people.values()];
+  }
+}

@@ -1,0 +1,162 @@
+"""``{% load django_livechat %}`` and ``{% livechat_widget %}``: the chat widget on a page.
+
+The tag renders the widget's configuration as a JSON ``<script>`` and the ``async``
+script tag of ``static/django_livechat/widget.js``; see the widget page of the docs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from django import template
+from django.core.exceptions import ImproperlyConfigured
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.templatetags.static import static
+from django.urls import NoReverseMatch, reverse
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy as _
+
+from django_livechat.conf import livechat_settings
+
+logger = logging.getLogger(__name__)
+register = template.Library()
+
+CONFIG_ELEMENT_ID = "django-livechat-config"
+THEMES = ("light", "dark", "auto")
+POSITIONS = ("left", "right")
+API_SUFFIX = "api/conversations/"
+# What json_script escapes, so that the JSON cannot end its <script> element.
+JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+#: The widget's texts, translated on the server (keys as in ``js/widget/config.js``).
+LABELS: dict[str, Any] = {
+    "openChat": _("Open chat"),
+    "closeChat": _("Close chat"),
+    "title": _("Chat with us"),
+    "greeting": _("Hi! Ask us anything and we will answer here."),
+    "inputLabel": _("Type your message"),
+    "placeholder": _("Type your message…"),
+    "send": _("Send"),
+    "online": _("Online"),
+    "connecting": _("Connecting…"),
+    "offline": _("Offline"),
+    "typing": _("Support is typing…"),
+    "sending": _("Sending…"),
+    "failed": _("Not delivered."),
+    "retry": _("Retry"),
+    "soundOn": _("Turn sound on"),
+    "soundOff": _("Turn sound off"),
+    "unread": _("{count} unread"),
+    "resolved": _("This conversation was marked resolved."),
+    "reopened": _("This conversation was reopened."),
+    "refused": _("The chat is not available on this site."),
+    "error": _("Something went wrong. Please try again."),
+}
+
+
+@register.simple_tag(takes_context=True)
+def livechat_widget(
+    context: template.Context,
+    website_id: Any = None,
+    *,
+    theme: str = "light",
+    color: str | None = None,
+    position: str = "right",
+    nonce: str | None = None,
+    sound: bool = True,
+    labels: dict[str, str] | None = None,
+) -> SafeString:
+    """The chat widget: its configuration and its script, for the end of ``<body>``.
+
+    ``website_id`` is a website's UUID (or the :class:`~django_livechat.models.Website`),
+    by default ``LIVECHAT["DEFAULT_WEBSITE_ID"]``; without one the tag renders nothing.
+    ``theme`` is ``"light"``, ``"dark"`` or ``"auto"`` (the visitor's preference),
+    ``color`` the brand colour (any CSS colour), ``position`` ``"right"`` or ``"left"``,
+    ``sound`` whether new replies chime, ``labels`` overrides of the widget's texts. The
+    CSP ``nonce`` defaults to the ``csp_nonce`` context variable or ``request.csp_nonce``.
+    URLs are absolute when the context has the ``request`` (the ``request`` context
+    processor), so the markup also works when copied into another site's page.
+    """
+    website = getattr(website_id, "pk", website_id) or livechat_settings.DEFAULT_WEBSITE_ID
+    if not website:
+        logger.warning("livechat_widget: no website id given or configured; no chat shown")
+        return mark_safe("")
+    if theme not in THEMES:
+        raise template.TemplateSyntaxError(f"livechat_widget: theme must be one of {THEMES}")
+    if position not in POSITIONS:
+        raise template.TemplateSyntaxError(f"livechat_widget: position must be one of {POSITIONS}")
+    request: HttpRequest | None = context.get("request")
+    api_url, ws_url = chat_urls(request)
+    config = {
+        "websiteId": str(website),
+        "apiUrl": api_url,
+        "wsUrl": ws_url,
+        "wsPathPrefix": livechat_settings.WS_PATH_PREFIX,
+        "theme": theme,
+        "color": color or "",
+        "position": position,
+        "sound": bool(sound),
+        "reconnectMaxRetries": livechat_settings.RECONNECT_MAX_RETRIES,
+        "reconnectBaseDelay": livechat_settings.RECONNECT_BASE_DELAY,
+        "maxMessageLength": livechat_settings.MAX_MESSAGE_LENGTH,
+        # The responder's typing lasts until its reply; the widget's own timeout is a
+        # safety net for a "typing: false" lost on the way.
+        "typingTimeout": max(livechat_settings.TYPING_TIMEOUT, livechat_settings.RESPONDER_TIMEOUT)
+        + 5,
+        "labels": {**LABELS, **(labels or {})},
+    }
+    script_url = static("django_livechat/widget.js")
+    if request is not None:
+        script_url = request.build_absolute_uri(script_url)
+    return render_to_string(
+        "django_livechat/widget.html",
+        {
+            "config_json": config_json(config),
+            "element_id": CONFIG_ELEMENT_ID,
+            "script_url": script_url,
+            "nonce": csp_nonce(context, request, nonce),
+        },
+    )
+
+
+def chat_urls(request: HttpRequest | None) -> tuple[str, str]:
+    """Where the app's URLs are mounted, and the visitor socket's URL.
+
+    Without a request both are left for the widget to derive from the page: the mount as
+    a path, the socket as "" (the page's host with ``WS_PATH_PREFIX``).
+    """
+    try:
+        conversations = reverse("django_livechat:api-conversations")
+    except NoReverseMatch:
+        raise ImproperlyConfigured(
+            "{% livechat_widget %} needs django_livechat's URLs: add "
+            'path("livechat/", include("django_livechat.urls")) to your URLconf.'
+        ) from None
+    mount = conversations.removesuffix(API_SUFFIX)
+    if request is None:
+        return mount, ""
+    scheme = "wss" if request.is_secure() else "ws"
+    socket = f"{scheme}://{request.get_host()}/{livechat_settings.WS_PATH_PREFIX}widget/"
+    return request.build_absolute_uri(mount), socket
+
+
+def config_json(config: dict[str, Any]) -> SafeString:
+    """``config`` as JSON that is safe inside a ``<script>`` element (as json_script does)."""
+    text = json.dumps(config, cls=DjangoJSONEncoder).translate(JSON_SCRIPT_ESCAPES)
+    return mark_safe(text)  # escaped above, as django.utils.html.json_script does
+
+
+def csp_nonce(
+    context: template.Context, request: HttpRequest | None, nonce: str | None
+) -> str | None:
+    """The explicit nonce, else Django's ``csp_nonce`` context variable or django-csp's."""
+    if nonce:
+        return str(nonce)
+    for candidate in (context.get("csp_nonce"), getattr(request, "csp_nonce", None)):
+        if candidate:
+            return str(candidate)
+    return None

@@ -1,0 +1,228 @@
+"""Two pages at once in real Chromium: a visitor's widget and an agent's dashboard.
+
+It walks the seed's testing checklist from both ends: the widget loads without errors;
+the first message is sent; the automatic reply appears at once; the typing indicator
+goes away; a second message can be sent; the status shows online; the dashboard receives
+both messages live; the agent's reply appears in the widget at once with the agent's
+name; typing shows both ways; resolve and reopen reach the visitor. New-conversation
+alerts come from one dashboard tab only. It also takes the README's screenshot.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOT = ROOT / "docs" / "images" / "dashboard.png"
+AGENT = ("agent", "agent")  # demo_setup's agent
+WIDGET = "livechat-widget"  # Playwright's CSS pierces its open shadow root
+AT_ONCE_MS = 5_000  # "at once": well within the socket's round trip plus the responder
+
+# Records desktop notifications instead of showing them (headless has no notification UI).
+FAKE_NOTIFICATIONS = """
+window.__notifications = [];
+window.Notification = class {
+  constructor(title, options) { window.__notifications.push({ title, body: options.body }); }
+  static get permission() { return "granted"; }
+  static requestPermission() { return Promise.resolve("granted"); }
+};
+"""
+
+
+def title_count(page: Any) -> int:
+    """The unread total in the tab title, ``(3) Live chat``; 0 without one."""
+    match = re.match(r"\((\d+)\) ", page.title())
+    return int(match.group(1)) if match else 0
+
+
+def console_errors(page: Any) -> list[str]:
+    """Errors on the console, but for the favicon the example project does not have."""
+    errors: list[str] = []
+
+    def collect(message: Any) -> None:
+        if message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico"):
+            errors.append(f"{message.text} ({message.location.get('url')})")
+
+    page.on("console", collect)
+    return errors
+
+
+def log_in_to_dashboard(page: Any, base_url: str) -> None:
+    page.goto(f"{base_url}livechat/dashboard/")
+    # Anonymous: sent to the project's LOGIN_URL (the admin's), and back after it.
+    assert "/admin/login/" in page.url
+    page.fill("#id_username", AGENT[0])
+    page.fill("#id_password", AGENT[1])
+    page.click("input[type=submit]")
+    page.wait_for_url(re.compile(r".*/livechat/dashboard/$"))
+    page.wait_for_selector("#lc-connection[data-state=online]")
+
+
+def test_visitor_and_agent_chat_live(live_server, browser):
+    from playwright.sync_api import expect
+
+    agent_context = browser.new_context(
+        viewport={"width": 1280, "height": 800}, locale="en-GB", timezone_id="UTC"
+    )
+    visitor_context = browser.new_context(viewport={"width": 1000, "height": 760})
+    try:
+        agent_context.add_init_script(FAKE_NOTIFICATIONS)
+        for context in (agent_context, visitor_context):
+            context.set_default_timeout(20_000)
+        expect.set_options(timeout=20_000)
+
+        # ---- the agent's dashboard, and a second tab of it
+        dashboard = agent_context.new_page()
+        dashboard_errors = console_errors(dashboard)
+        dashboard.on("pageerror", lambda e: dashboard_errors.append(str(e)))
+        log_in_to_dashboard(dashboard, live_server.url)
+        other_tab = agent_context.new_page()
+        other_tab.goto(f"{live_server.url}livechat/dashboard/")
+        other_tab.wait_for_selector("#lc-connection[data-state=online]")
+        for tab in (dashboard, other_tab):
+            tab.select_option("#lc-notify", "desktop")
+        # One tab leads the alerts, the other stays quiet.
+        expect(dashboard.locator("body")).to_have_attribute("data-alert-tab", "true")
+        expect(other_tab.locator("body")).to_have_attribute("data-alert-tab", "false")
+        unread_before = title_count(dashboard)
+
+        # ---- the visitor's page: the widget loads without errors
+        visitor = visitor_context.new_page()
+        visitor_errors = console_errors(visitor)
+        visitor.on("pageerror", lambda e: visitor_errors.append(str(e)))
+        visitor.goto(live_server.url)
+        launcher = visitor.locator(f"{WIDGET} button.launcher")
+        expect(launcher).to_have_attribute("aria-label", "Open chat")
+        who = f"dash-{uuid.uuid4().hex[:8]}@example.com"
+        digest = hmac.new(live_server.identity_secret.encode(), who.encode(), hashlib.sha256)
+        visitor.evaluate(
+            "([identifier, hash]) => window.LiveChat.push("
+            "(chat) => chat.setUser({identifier, identifier_hash: hash, name: 'Ada Lovelace'}))",
+            [who, digest.hexdigest()],
+        )
+        launcher.click()
+        status = visitor.locator(f"{WIDGET} p.status")
+        expect(status).to_have_text("Online")  # the socket is open
+
+        # ---- the first message is sent
+        box = visitor.locator(f"{WIDGET} textarea")
+        box.press_sequentially("Hello, do you ship to Norway?", delay=10)
+        box.press("Enter")
+        log = visitor.locator(f"{WIDGET} .log")
+        first = log.locator('.msg.user[data-seq="1"]')
+        expect(first).to_contain_text("Hello, do you ship to Norway?")
+        # The automatic reply (the demo's FAQ: shipping) appears at once ...
+        reply = log.locator('.msg.assistant[data-seq="2"]')
+        expect(reply).to_contain_text("Orders ship within 1 business day", timeout=AT_ONCE_MS)
+        # ... and the typing indicator goes away.
+        expect(visitor.locator(f"{WIDGET} p.typing")).to_be_hidden()
+
+        # The new conversation reaches the dashboards, with one desktop notification.
+        item = dashboard.locator(f'#lc-list button[aria-label*="{who}"]')
+        expect(item).to_be_visible(timeout=AT_ONCE_MS)
+        dashboard.wait_for_function("window.__notifications.length >= 1")
+        other_tab.wait_for_timeout(300)
+        notes = [
+            note
+            for tab in (dashboard, other_tab)
+            for note in tab.evaluate("window.__notifications")
+            if who in note["body"]
+        ]
+        assert notes == [{"title": "New conversation", "body": f"{who} on Demo site"}]
+
+        # The dashboard got it live: in the list, with one more unread in the title.
+        expect(item.locator(".lc-item-preview")).to_contain_text("Orders ship", timeout=AT_ONCE_MS)
+        expect(item.locator(".lc-unread")).to_have_text("1")
+        assert title_count(dashboard) == unread_before + 1
+
+        # ---- the agent opens the conversation: full history, the visitor's details
+        item.click()
+        thread = dashboard.locator("#lc-log")
+        expect(thread.locator('[data-seq="1"]')).to_contain_text("Hello, do you ship to Norway?")
+        expect(thread.locator('[data-seq="2"]')).to_contain_text("Orders ship")
+        details = dashboard.locator("#lc-details")
+        expect(details).to_contain_text(who)
+        expect(item.locator(".lc-item-name")).to_have_text("Ada Lovelace")
+        expect(dashboard.locator("#lc-title")).to_have_text("Ada Lovelace")
+        expect(details.locator("dd[data-verified=true]")).to_have_text("Verified")
+        expect(details).to_contain_text(live_server.url.rstrip("/"))  # the page
+        expect(details).to_contain_text("Chrome 1")  # the browser, e.g. "Chrome 140 on Linux"
+        expect(dashboard).to_have_title(re.compile(r"^(\(\d+\) )?Live chat$"))
+        dashboard.wait_for_function(f"!document.title.startsWith('({unread_before + 1})')")
+        assert title_count(dashboard) == unread_before  # read, in this tab ...
+        other_tab.wait_for_function(f"!document.title.startsWith('({unread_before + 1})')")
+
+        # ---- a second message, live in the open conversation; the status is online
+        box.fill("And what does it cost?")
+        box.press("Enter")
+        expect(log.locator('.msg.user[data-seq="3"]')).to_contain_text("what does it cost")
+        expect(log.locator('.msg.assistant[data-seq="4"]')).to_be_visible(timeout=AT_ONCE_MS)
+        expect(thread.locator('[data-seq="3"]')).to_contain_text(
+            "what does it cost", timeout=AT_ONCE_MS
+        )
+        expect(thread.locator('[data-seq="4"]')).to_be_visible()
+        expect(status).to_have_text("Online")
+
+        # ---- typing both ways
+        reply_box = dashboard.locator("#lc-input")
+        reply_box.press_sequentially("Hi, I'm ", delay=20)
+        visitor_typing = visitor.locator(f"{WIDGET} p.typing")
+        expect(visitor_typing).to_be_visible(timeout=AT_ONCE_MS)
+        expect(visitor_typing).to_contain_text("typing")
+        box.press_sequentially("ok", delay=20)
+        expect(dashboard.locator("#lc-typing")).to_have_text(
+            "The visitor is typing…", timeout=AT_ONCE_MS
+        )
+        box.fill("")
+
+        # ---- the agent's reply appears in the widget at once, with the agent's name
+        reply_box.press_sequentially("here to help: shipping to Norway is free.", delay=5)
+        reply_box.press("Enter")
+        agent_reply = log.locator('.msg.agent[data-seq="5"]')
+        expect(agent_reply).to_contain_text(
+            "Hi, I'm here to help: shipping to Norway is free.", timeout=AT_ONCE_MS
+        )
+        expect(agent_reply.locator(".who")).to_have_text("agent")
+        expect(visitor_typing).to_be_hidden()
+        expect(thread.locator('[data-seq="5"]')).to_contain_text("here to help")
+        expect(dashboard.locator("#lc-typing")).to_have_text("")
+
+        # Now that an agent answered, the responder leaves the talking to them.
+        box.fill("Great, thanks!")
+        box.press("Enter")
+        expect(thread.locator('[data-seq="6"]')).to_contain_text("Great, thanks!")
+        dashboard.wait_for_timeout(1000)
+        expect(thread.locator('[data-seq="7"]')).to_have_count(0)
+        expect(log.locator('[data-seq="7"]')).to_have_count(0)
+
+        # ---- the README's screenshot
+        dashboard.locator("#lc-assign").click()
+        expect(dashboard.locator("#lc-assign")).to_have_text("Assigned to you")
+        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        dashboard.screenshot(path=str(SCREENSHOT))
+
+        # ---- resolve and reopen reach the visitor
+        dashboard.locator("#lc-resolve").click()
+        expect(log.locator(".note", has_text="marked resolved")).to_be_visible(timeout=AT_ONCE_MS)
+        expect(dashboard.locator("#lc-reopen")).to_be_visible()
+        expect(dashboard.locator("#lc-subtitle")).to_contain_text("Resolved")
+        dashboard.locator("#lc-reopen").click()
+        expect(log.locator(".note", has_text="reopened")).to_be_visible(timeout=AT_ONCE_MS)
+        expect(dashboard.locator("#lc-resolve")).to_be_visible()
+
+        assert dashboard_errors == []
+        assert visitor_errors == []
+        stored = live_server.call("messages", item.get_attribute("data-conversation-id"))
+        assert [m["role"] for m in stored] == ["user", "assistant"] * 2 + ["agent", "user"]
+    finally:
+        visitor_context.close()
+        agent_context.close()

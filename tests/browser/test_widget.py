@@ -1,0 +1,524 @@
+"""The widget in real headless Chromium against the example project served by uvicorn.
+
+Every test starts from a fresh browser context (so a new visitor). Waits are Playwright's
+auto-retrying ``expect`` assertions on what the visitor sees, never sleeps or timings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from tests.browser.conftest import FAST_RECONNECT, LiveServer, embed_snippet
+
+pytestmark = [pytest.mark.browser, pytest.mark.redis]
+expect.set_options(timeout=20_000)
+
+SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "images" / "widget.png"
+HOURS_Q, HOURS_A = "What are your opening hours?", "We are open Monday to Friday"
+SHIP_Q, SHIP_A = "How much is shipping?", "Orders ship within 1 business day"
+REFUND_Q, REFUND_A = "Can I get a refund?", "You can return any order within 30 days"
+# A WebSocket that never connects, as behind a proxy that blocks them.
+BLOCKED_WEBSOCKET = """
+window.WebSocket = class BlockedWebSocket {
+  constructor(url) {
+    this.url = url;
+    this.readyState = 0;
+    (window.__socketAttempts = window.__socketAttempts || []).push(url);
+    setTimeout(() => { this.readyState = 3; this.onclose && this.onclose({ code: 1006 }); }, 20);
+  }
+  send() { throw new Error("not open"); }
+  close() {}
+};
+"""
+# What a visitor's eyes and the tests read: the widget's rows in the log.
+ROWS = """() => [...document.querySelector("livechat-widget").shadowRoot
+  .querySelectorAll(".log .msg")].map((row) => ({
+    text: row.querySelector(".bubble").textContent,
+    who: row.querySelector(".who")?.textContent || "",
+    role: row.className.replace("msg ", "").replace(" failed", ""),
+    seq: Number(row.dataset.seq || 0),
+    state: row.dataset.state || "",
+  }))"""
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def fast(page: Page, **config: Any) -> None:
+    """Quick reconnection settings (merged over the tag's by window.ChatBotConfig)."""
+    page.add_init_script(f"window.ChatBotConfig = {json.dumps({**FAST_RECONNECT, **config})};")
+
+
+def widget(page: Page) -> Locator:
+    return page.locator("livechat-widget")
+
+
+def chat_log(page: Page) -> Locator:
+    return page.get_by_role("log")
+
+
+def open_chat(page: Page) -> None:
+    page.get_by_role("button", name="Open chat").click()
+    expect(page.get_by_role("textbox", name="Type your message")).to_be_focused()
+
+
+def say(page: Page, text: str) -> None:
+    page.get_by_role("textbox", name="Type your message").fill(text)
+    page.get_by_role("button", name="Send").click()
+
+
+def rows(page: Page) -> list[dict[str, Any]]:
+    result: list[dict[str, Any]] = page.evaluate(ROWS)
+    return result
+
+
+def texts(page: Page) -> list[str]:
+    return [row["text"] for row in rows(page)]
+
+
+def conversation_id(page: Page, server: LiveServer) -> str:
+    stored = page.evaluate(f"localStorage.getItem('django-livechat:{server.website_id}')")
+    assert stored, "the widget stored no conversation"
+    value: str = json.loads(stored)["conversationId"]
+    return value
+
+
+def stored_texts(server: LiveServer, conversation: str) -> list[str]:
+    return [m["text"] for m in server.call("messages", conversation)]
+
+
+def wait_for_api(page: Page) -> None:
+    page.wait_for_function("window.LiveChat && window.LiveChat.version")
+
+
+# ---------------------------------------------------------------------- the conversation
+
+
+def test_first_message_reply_typing_gone_second_message_reply(page, live_server):
+    page.goto(live_server.url)
+    wait_for_api(page)
+    # Loaded, but nothing written anywhere before the visitor uses it.
+    assert page.evaluate("localStorage.length") == 0
+    assert page.evaluate("document.cookie") == ""
+    assert page.get_attribute("script[data-livechat-config]", "async") is not None
+
+    open_chat(page)
+    page.evaluate(
+        """() => {
+          const root = document.querySelector("livechat-widget").shadowRoot;
+          const line = root.querySelector(".typing");
+          window.typingSeen = [];
+          new MutationObserver(() => window.typingSeen.push(!line.hidden))
+            .observe(line, { attributes: true, attributeFilter: ["hidden"] });
+        }"""
+    )
+    say(page, HOURS_Q)
+    expect(chat_log(page)).to_contain_text(HOURS_A)
+    expect(page.get_by_text("typing")).to_be_hidden()
+    typing_seen = page.evaluate("window.typingSeen")
+    assert typing_seen[0] is True, "the typing indicator showed while the responder worked"
+    assert typing_seen[-1] is False
+
+    say(page, SHIP_Q)
+    expect(chat_log(page)).to_contain_text(SHIP_A)
+    expect(page.get_by_text("typing")).to_be_hidden()
+
+    shown = rows(page)
+    assert [row["seq"] for row in shown] == [1, 2, 3, 4]
+    assert [row["role"] for row in shown] == ["user", "assistant", "user", "assistant"]
+    assert [row["state"] for row in shown] == ["", "", "", ""], "all sent, none pending"
+    assert shown[0]["text"] == HOURS_Q and shown[2]["text"] == SHIP_Q
+    conversation = conversation_id(page, live_server)
+    assert stored_texts(live_server, conversation) == [row["text"] for row in shown]
+    expect(widget(page)).to_have_attribute("data-connection", "socket")
+    expect(page.locator("livechat-widget .status")).to_have_text("Online")
+    assert page.errors == []
+
+
+def test_reload_and_other_tabs_keep_the_conversation_and_its_history(context, page, live_server):
+    page.goto(live_server.url)
+    open_chat(page)
+    say(page, REFUND_Q)
+    expect(chat_log(page)).to_contain_text(REFUND_A)
+    conversation = conversation_id(page, live_server)
+
+    page.reload()
+    open_chat(page)
+    expect(chat_log(page)).to_contain_text(REFUND_A)
+    assert texts(page) == [REFUND_Q, stored_texts(live_server, conversation)[1]]
+    assert conversation_id(page, live_server) == conversation
+
+    other = context.new_page()
+    other.goto(live_server.url)
+    open_chat(other)
+    expect(chat_log(other)).to_contain_text(REFUND_A)
+    say(other, HOURS_Q)
+    # Both tabs are in the same conversation and see everything once.
+    for tab in (page, other):
+        expect(chat_log(tab)).to_contain_text(HOURS_A)
+        assert texts(tab) == stored_texts(live_server, conversation)
+    assert len(stored_texts(live_server, conversation)) == 4
+
+
+def test_with_the_websocket_blocked_http_delivers_both_ways(context, page, live_server):
+    page.add_init_script(BLOCKED_WEBSOCKET)
+    fast(page, reconnectMaxRetries=2)
+    page.goto(live_server.url)
+    open_chat(page)
+    say(page, HOURS_Q)
+    expect(chat_log(page)).to_contain_text(HOURS_A)
+    expect(page.get_by_text("typing")).to_be_hidden()
+    say(page, SHIP_Q)
+    expect(chat_log(page)).to_contain_text(SHIP_A)
+    # The retry limit reached, the widget works over HTTP polling.
+    expect(widget(page)).to_have_attribute("data-connection", "http")
+    expect(page.locator("livechat-widget .status")).to_have_text("Online")
+    conversation = conversation_id(page, live_server)
+
+    # An agent answers while the visitor has the chat closed: polling brings it, with a badge.
+    page.keyboard.press("Escape")
+    live_server.call("agent_says", conversation, "Ada here, over HTTP.", "Ada")
+    badge = page.locator("livechat-widget .badge")
+    expect(badge).to_have_text("1")
+    launcher = page.get_by_role("button", name="Open chat")
+    expect(launcher).to_have_accessible_description("1 unread")
+    open_chat(page)
+    expect(chat_log(page)).to_contain_text("Ada here, over HTTP.")
+    expect(badge).to_be_hidden()
+
+    # Once an agent has answered, the demo's responder stays quiet: the message is stored.
+    say(page, "Thanks, Ada!")
+    expect(page.locator("livechat-widget .msg.user[data-seq='6']")).to_have_text("Thanks, Ada!")
+    assert texts(page) == stored_texts(live_server, conversation)
+    assert [row["who"] for row in rows(page)] == ["", "", "", "", "Ada", ""]
+    assert len(page.evaluate("window.__socketAttempts")) >= 3, "the socket was tried first"
+
+
+def test_server_restarted_mid_conversation_nothing_lost_nothing_twice(page, live_server):
+    fast(page)
+    page.goto(live_server.url)
+    open_chat(page)
+    say(page, HOURS_Q)
+    expect(chat_log(page)).to_contain_text(HOURS_A)
+    conversation = conversation_id(page, live_server)
+
+    live_server.stop()
+    try:
+        expect(widget(page)).not_to_have_attribute("data-connection", "socket")
+        # Written while the server is down: it cannot be delivered, and says so.
+        say(page, SHIP_Q)
+        failed = page.locator("livechat-widget .msg.failed")
+        expect(failed).to_have_count(1)
+        expect(failed.get_by_role("button", name="Retry")).to_be_visible()
+        # An agent's message stored meanwhile, which no open socket received.
+        live_server.call("agent_says", conversation, "Sorry for the wait.", "Ada", False)
+    finally:
+        live_server.start()
+
+    expect(widget(page)).to_have_attribute("data-connection", "socket")
+    # Resumed after seq 2: the agent's message arrives, and the failed one goes by itself.
+    expect(chat_log(page)).to_contain_text("Sorry for the wait.")
+    expect(page.locator("livechat-widget .msg.user[data-seq='4']")).to_have_text(SHIP_Q)
+    expect(page.locator("livechat-widget .msg.failed")).to_have_count(0)
+    # (After an agent's message the demo's responder stays quiet: no reply to seq 4.)
+    stored = stored_texts(live_server, conversation)
+    assert stored == [HOURS_Q, stored[1], "Sorry for the wait.", SHIP_Q]
+    assert texts(page) == stored
+    assert [row["seq"] for row in rows(page)] == [1, 2, 3, 4]
+
+
+def test_agent_typing_agent_reply_and_resolved_status(page, live_server):
+    page.goto(live_server.url)
+    open_chat(page)
+    say(page, "Can I talk to a human?")
+    expect(chat_log(page)).to_contain_text("support@example.com")
+    expect(page.get_by_text("typing")).to_be_hidden()
+    conversation = conversation_id(page, live_server)
+
+    live_server.call("agent_typing", conversation, True)
+    expect(page.get_by_text("Support is typing…")).to_be_visible()
+    live_server.call("agent_says", conversation, "Hi, I am Ada. How can I help?", "Ada")
+    expect(chat_log(page)).to_contain_text("Hi, I am Ada.")
+    expect(page.get_by_text("typing")).to_be_hidden()
+    assert rows(page)[-1]["who"] == "Ada"
+    live_server.call("set_status", conversation, "resolved")
+    expect(chat_log(page)).to_contain_text("This conversation was marked resolved.")
+
+
+# ---------------------------------------------------------------------- safety
+
+
+def test_html_in_messages_is_shown_as_text_and_never_runs(page, live_server):
+    page.goto(live_server.url)
+    open_chat(page)
+    payload = (
+        '<img src=x onerror="window.xss = 1"> <script>window.xss = 2</script> '
+        '<a href="javascript:window.xss = 3">x</a> https://example.com/help'
+    )
+    say(page, payload)
+    expect(page.locator("livechat-widget .msg.user[data-seq]")).to_have_count(1)
+    conversation = conversation_id(page, live_server)
+    live_server.call(
+        "agent_says", conversation, '<b>bold</b><iframe src="javascript:alert(4)">', "<i>Eve</i>"
+    )
+    expect(chat_log(page)).to_contain_text("<b>bold</b>")
+
+    shown = rows(page)
+    assert shown[0]["text"] == payload
+    assert shown[-1]["text"] == '<b>bold</b><iframe src="javascript:alert(4)">'
+    assert shown[-1]["who"] == "<i>Eve</i>"
+    assert page.evaluate("window.xss") is None
+    elements = page.evaluate(
+        """() => [...document.querySelector("livechat-widget").shadowRoot
+            .querySelectorAll(".log *")].map((el) => el.tagName.toLowerCase())"""
+    )
+    assert not {"img", "script", "iframe", "b", "i"} & set(elements)
+    links = page.locator("livechat-widget .log a")
+    expect(links).to_have_count(1)
+    expect(links).to_have_attribute("href", "https://example.com/help")
+    expect(links).to_have_attribute("target", "_blank")
+    assert "noopener" in (links.get_attribute("rel") or "")
+
+
+PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<style>
+body {{ margin: 0; font: 16px/1.5 sans-serif; }} main {{ padding: 32px; max-width: 560px; }}
+{style}</style></head>
+<body>
+<main>
+  <h1>{title}</h1>
+  <p>Hand-made ceramics, shipped from our workshop. Free shipping over 50 EUR.</p>
+  <p>Every piece is one of a kind; returns are free within 30 days.</p>
+</main>
+{extra}
+{snippet}
+</body></html>"""
+HOSTILE_CSS = """
+html { font-size: 40px !important; }
+* { font-size: 31px !important; font-family: serif !important; color: #f0f !important;
+    background: #ff0 !important; line-height: 3 !important; letter-spacing: 4px !important;
+    text-transform: uppercase !important; padding: 13px !important; margin: 11px !important;
+    border: 7px dashed #0f0 !important; box-sizing: content-box !important;
+    opacity: .7 !important; transform: rotate(2deg) !important; filter: blur(1px) !important;
+    z-index: 2147483647 !important; visibility: visible !important; }
+#overlay { position: fixed !important; inset: 0 !important; z-index: 2147483647 !important;
+    background: rgba(200, 0, 0, .25) !important; transform: none !important; }
+"""
+# Added after the widget, so that it would win on DOM order at equal z-index.
+OVERLAY_AFTER_WIDGET = """<script>
+document.addEventListener("livechat:ready", () => {
+  const overlay = document.createElement("div");
+  overlay.id = "overlay";
+  document.body.append(overlay);
+});
+</script>"""
+MEASURE = """() => {
+  const host = document.querySelector("livechat-widget");
+  const root = host.shadowRoot;
+  const props = ["font-size", "font-family", "font-weight", "line-height", "color",
+    "background-color", "padding-top", "margin-top", "border-top-width", "opacity",
+    "transform", "filter", "letter-spacing", "text-transform", "display", "visibility"];
+  const out = {};
+  for (const selector of [".launcher", ".panel", "header", "h2", ".status", ".log", ".note",
+                          "textarea", ".send", ".icon"]) {
+    const el = root.querySelector(selector);
+    const style = getComputedStyle(el);
+    const box = el.getBoundingClientRect();
+    out[selector] = { box: [box.x, box.y, box.width, box.height].map(Math.round) };
+    for (const prop of props) out[selector][prop] = style.getPropertyValue(prop);
+  }
+  return out;
+}"""
+
+
+def test_hostile_host_css_changes_nothing_and_the_launcher_stays_on_top(
+    page, live_server, embed_sites
+):
+    site, _ = embed_sites
+    snippet = embed_snippet(live_server)
+    plain = site.page("/plain.html", PAGE.format(title="Shop", style="", extra="", snippet=snippet))
+    hostile = site.page(
+        "/hostile.html",
+        PAGE.format(title="Shop", style=HOSTILE_CSS, extra=OVERLAY_AFTER_WIDGET, snippet=snippet),
+    )
+
+    measured = []
+    for url in (plain, hostile):
+        page.goto(url)
+        wait_for_api(page)
+        # A real click: Playwright refuses if anything else would receive it.
+        open_chat(page)
+        measured.append(page.evaluate(MEASURE))
+    assert measured[0] == measured[1]
+
+    # The overlay covers the page, yet the widget gets the pointer.
+    launcher = page.evaluate(
+        """() => { const b = document.querySelector("livechat-widget").shadowRoot
+                     .querySelector(".launcher").getBoundingClientRect();
+                   return [b.x + b.width / 2, b.y + b.height / 2]; }"""
+    )
+    assert page.evaluate("([x, y]) => document.elementFromPoint(x, y).tagName", launcher) == (
+        "LIVECHAT-WIDGET"
+    )
+    assert page.evaluate("document.elementFromPoint(400, 300).id") == "overlay"
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="Open chat").click()
+    expect(page.get_by_role("textbox", name="Type your message")).to_be_visible()
+
+
+# ---------------------------------------------------------------------- other origins
+
+
+def test_embedded_on_an_allowed_origin_it_works_and_verifies_identity(
+    page, live_server, embed_sites
+):
+    site, _ = embed_sites
+    identifier = "ann@example.com"
+    identifier_hash = hmac.new(
+        live_server.identity_secret.encode(), identifier.encode(), hashlib.sha256
+    ).hexdigest()
+    user = {"identifier": identifier, "name": "Ann", "identifier_hash": identifier_hash}
+    api_calls = f"""<script>
+      window.LiveChat = window.LiveChat || [];
+      LiveChat.push((chat) => {{
+        chat.setUser({json.dumps(user)});
+        window.received = [];
+        chat.on("message", (message) => window.received.push(message.role));
+      }});
+    </script>"""
+    url = site.page(
+        "/shop.html",
+        PAGE.format(
+            title="Clay & Co.", style="", extra=api_calls, snippet=embed_snippet(live_server)
+        ),
+    )
+    page.set_viewport_size({"width": 1000, "height": 700})
+    page.goto(url)
+    open_chat(page)
+    say(page, "Do you ship to Norway?")
+    expect(chat_log(page)).to_contain_text(SHIP_A)
+    conversation = conversation_id(page, live_server)
+    live_server.call(
+        "agent_says",
+        conversation,
+        "Hi Ann, Ada here. Yes, Norway is fine: https://example.com/shipping",
+        "Ada",
+    )
+    expect(chat_log(page)).to_contain_text("Norway is fine")
+    assert page.evaluate("window.received") == ["user", "assistant", "agent"]
+
+    stored = live_server.call("conversation", conversation)
+    assert stored["visitor_identifier"] == identifier
+    assert stored["metadata"]["identity_verified"] is True
+    assert stored["metadata"]["name"] == "Ann"
+    assert stored["metadata"]["page"] == url
+
+    # The README's screenshot: the widget on a page of its own, so it is the same each run.
+    panel = page.locator("livechat-widget .panel").bounding_box()
+    assert panel is not None
+    x, y = panel["x"] - 40, panel["y"] - 24
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    page.mouse.move(0, 0)
+    page.screenshot(path=SCREENSHOT, clip={"x": x, "y": y, "width": 1000 - x, "height": 700 - y})
+
+
+def test_on_an_origin_that_is_not_allowed_the_chat_is_refused(page, live_server, embed_sites):
+    _, foreign = embed_sites
+    before = live_server.call("conversation_count")
+    page.goto(
+        foreign.page(
+            "/",
+            PAGE.format(title="Elsewhere", style="", extra="", snippet=embed_snippet(live_server)),
+        )
+    )
+    open_chat(page)
+    say(page, "hello?")
+    expect(chat_log(page)).to_contain_text("The chat is not available on this site.")
+    expect(page.locator("livechat-widget .msg.failed")).to_have_count(1)
+    expect(widget(page)).to_have_attribute("data-connection", "refused")
+    expect(page.locator("livechat-widget .status")).to_have_text("Offline")
+    assert live_server.call("conversation_count") == before
+
+
+def test_works_under_a_strict_content_security_policy(page, live_server, embed_sites):
+    site, _ = embed_sites
+    nonce = "r4nd0m-n0nce"
+    policy = (
+        f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; "
+        f"connect-src {live_server.origin} ws://127.0.0.1:{live_server.port}"
+    )
+    html = PAGE.format(
+        title="Strict", style="", extra="", snippet=embed_snippet(live_server, nonce=nonce)
+    ).replace("<style>", f'<style nonce="{nonce}">')
+    url = site.page("/strict.html", html, {"Content-Security-Policy": policy})
+    violations: list[str] = []
+    page.on("console", lambda m: violations.append(m.text) if "Security Policy" in m.text else None)
+    page.goto(url)
+    open_chat(page)
+    say(page, HOURS_Q)
+    expect(chat_log(page)).to_contain_text(HOURS_A)
+    # Styled (constructed stylesheets need no 'unsafe-inline'), and connected over the socket.
+    launcher = page.locator("livechat-widget .launcher")
+    expect(launcher).to_have_css("background-color", "rgb(11, 110, 79)")
+    expect(widget(page)).to_have_attribute("data-connection", "socket")
+    assert violations == []
+
+
+# ---------------------------------------------------------------------- tabs, sound, keyboard
+
+
+def test_one_tab_chimes_for_a_reply_and_muting_silences_all_tabs(context, live_server):
+    tabs = [context.new_page(), context.new_page()]
+    for tab in tabs:
+        tab.goto(live_server.url)
+        wait_for_api(tab)
+        tab.evaluate("() => { window.sounds = 0; LiveChat.on('sound', () => window.sounds++); }")
+        open_chat(tab)
+    say(tabs[0], HOURS_Q)
+    for tab in tabs:
+        expect(chat_log(tab)).to_contain_text(HOURS_A)
+    assert sum(tab.evaluate("window.sounds") for tab in tabs) == 1
+
+    tabs[1].get_by_role("button", name="Turn sound off").click()
+    expect(tabs[0].get_by_role("button", name="Turn sound on")).to_be_visible()
+    say(tabs[0], SHIP_Q)
+    for tab in tabs:
+        expect(chat_log(tab)).to_contain_text(SHIP_A)
+    assert sum(tab.evaluate("window.sounds") for tab in tabs) == 1
+
+
+def test_usable_at_320_px_with_the_keyboard_alone(browser, live_server):
+    context = browser.new_context(viewport={"width": 320, "height": 640}, has_touch=True)
+    try:
+        page = context.new_page()
+        page.goto(live_server.url)
+        launcher = page.get_by_role("button", name="Open chat")
+        launcher.focus()
+        page.keyboard.press("Enter")
+        box = page.get_by_role("textbox", name="Type your message")
+        expect(box).to_be_focused()
+        panel = page.locator("livechat-widget .panel").bounding_box()
+        assert panel is not None
+        assert panel["x"] >= 0 and panel["x"] + panel["width"] <= 320
+        assert panel["width"] >= 300
+        font_size = box.evaluate("(el) => parseFloat(getComputedStyle(el).fontSize)")
+        assert font_size >= 16, "smaller inputs make iOS zoom in on focus"
+
+        page.keyboard.type(HOURS_Q)
+        page.keyboard.press("Enter")
+        expect(chat_log(page)).to_contain_text(HOURS_A)
+        page.keyboard.press("Tab")
+        expect(page.get_by_role("button", name="Send")).to_be_focused()
+        page.keyboard.press("Escape")
+        expect(box).to_be_hidden()
+        expect(page.get_by_role("button", name="Open chat")).to_be_focused()
+    finally:
+        context.close()

@@ -1,0 +1,108 @@
+// The dashboard's state rules: ordering, unread counts, typing, and the browser's name.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { Inbox } from "../../src/django_livechat/static/django_livechat/dashboard/inbox.js";
+
+// view.js builds DOM nodes only inside its functions, so importing it needs no document.
+const { browserName } = await import("../../src/django_livechat/static/django_livechat/dashboard/view.js");
+
+function entry(id, fields = {}) {
+  return {
+    conversation_id: id,
+    status: "open",
+    created_at: "2026-11-26T09:00:00Z",
+    last_message_at: null,
+    unread: 0,
+    last_read_seq: 0,
+    last_message: null,
+    assigned_agent: null,
+    ...fields,
+  };
+}
+
+function message(id, seq, role = "user", at = `2026-11-26T10:00:${String(seq).padStart(2, "0")}Z`) {
+  return { conversation_id: id, seq, role, message: `m${seq}`, timestamp: at, client_id: `c${seq}` };
+}
+
+test("open first, then by last activity, conversations without messages last", () => {
+  const inbox = new Inbox();
+  inbox.replaceAll([
+    entry("old", { last_message_at: "2026-11-26T09:10:00Z" }),
+    entry("resolved", { status: "resolved", last_message_at: "2026-11-26T11:00:00Z" }),
+    entry("new", { last_message_at: "2026-11-26T10:00:00Z" }),
+    entry("empty"),
+  ]);
+  assert.deepEqual(inbox.sorted("all").map((e) => e.conversation_id), ["new", "old", "empty", "resolved"]);
+  assert.deepEqual(inbox.sorted("resolved").map((e) => e.conversation_id), ["resolved"]);
+  // A live message moves its conversation to the top.
+  inbox.addMessage(message("old", 1, "user", "2026-11-26T12:00:00Z"));
+  assert.equal(inbox.sorted("open")[0].conversation_id, "old");
+});
+
+test("the visitor's live messages count as unread once; history and replies do not", () => {
+  const inbox = new Inbox();
+  inbox.replaceAll([entry("a")]);
+  assert.equal(inbox.addMessage(message("a", 1)), true);
+  assert.equal(inbox.addMessage(message("a", 1)), false); // a seq already there
+  inbox.addMessage(message("a", 2, "assistant"));
+  inbox.addHistory("a", [message("a", 3)]);
+  assert.equal(inbox.conversations.get("a").unread, 1);
+  assert.equal(inbox.totalUnread(), 1);
+  assert.equal(inbox.conversations.get("a").last_message.seq, 3);
+  inbox.read({ conversation_id: "a", last_read_seq: 3, unread: 0 });
+  assert.equal(inbox.totalUnread(), 0);
+  assert.deepEqual(inbox.thread("a").map((m) => m.seq), [1, 2, 3]);
+});
+
+test("a pending reply is dropped when the server's copy arrives", () => {
+  const inbox = new Inbox();
+  inbox.replaceAll([entry("a")]);
+  inbox.pending.set("c7", { conversation_id: "a", message: "hi" });
+  inbox.addMessage({ ...message("a", 7, "agent"), client_id: "c7" });
+  assert.equal(inbox.pending.size, 0);
+});
+
+test("a snapshot older than what was seen live keeps the live preview", () => {
+  const inbox = new Inbox();
+  inbox.replaceAll([entry("a")]);
+  inbox.addMessage(message("a", 4));
+  inbox.upsert(entry("a", { last_seq: 3, last_message: message("a", 3) }));
+  assert.equal(inbox.conversations.get("a").last_message.seq, 4);
+});
+
+test("typing: per person, ended by false, and forgotten after its timeout", () => {
+  const inbox = new Inbox();
+  inbox.setTyping({ conversation_id: "a", role: "user", is_typing: true }, 60_000);
+  inbox.setTyping({ conversation_id: "a", role: "agent", agent: { user_id: 2, name: "Cat" }, is_typing: true }, 60_000);
+  assert.deepEqual(inbox.typists("a").map((t) => t.label), ["The visitor", "Cat"]);
+  inbox.setTyping({ conversation_id: "a", role: "user", is_typing: false }, 60_000);
+  assert.deepEqual(inbox.typists("a").map((t) => t.label), ["Cat"]);
+  inbox.setTyping({ conversation_id: "b", role: "user", is_typing: true }, -1);
+  assert.deepEqual(inbox.typists("b"), []);
+});
+
+test("the mine filter follows the assigned agent", () => {
+  const inbox = new Inbox();
+  inbox.me = { user_id: 7, name: "Ann" };
+  inbox.replaceAll([entry("a", { assigned_agent: { user_id: 7, name: "Ann" } }), entry("b")]);
+  assert.deepEqual(inbox.sorted("mine").map((e) => e.conversation_id), ["a"]);
+});
+
+test("browser names from user agents", () => {
+  const chrome =
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
+  assert.equal(browserName(chrome), "Chrome 126 on Linux");
+  assert.equal(
+    browserName("Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:140.0) Gecko/20100101 Firefox/140.0"),
+    "Firefox 140 on Windows",
+  );
+  assert.equal(
+    browserName(
+      "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
+    ),
+    "Safari 17 on iOS",
+  );
+  assert.equal(browserName("curl/8.0"), "curl/8.0");
+  assert.equal(browserName(""), "");
+});
