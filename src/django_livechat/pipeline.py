@@ -59,6 +59,8 @@ class VisitorSession:
     user_identifier: str
     visitor_token: str
     created: bool = False
+    #: ``open`` or ``resolved`` when the session began, so a rejoining client can show it.
+    conversation_status: str = "open"
 
     def identified_event(self) -> dict[str, Any]:
         return {
@@ -68,6 +70,7 @@ class VisitorSession:
             "user_identifier": self.user_identifier,
             "visitor_token": self.visitor_token,
             "status": "success",
+            "conversation_status": self.conversation_status,
         }
 
 
@@ -222,7 +225,11 @@ def _open_conversation_sync(
         if conversation is None:
             raise ChatError(errors.FORBIDDEN, "That conversation no longer exists.")
         session = VisitorSession(
-            conversation.id, website.id, conversation.visitor_identifier, str(visitor_token)
+            conversation.id,
+            website.id,
+            conversation.visitor_identifier,
+            str(visitor_token),
+            conversation_status=conversation.status,
         )
         return session, None
     if identifier:

@@ -52,9 +52,11 @@ def test_create_a_conversation(api, website):
         "user_identifier",
         "visitor_token",
         "status",
+        "conversation_status",
     }
     assert data["type"] == "identified"
     assert data["status"] == "success"
+    assert data["conversation_status"] == "open"
     assert data["website_id"] == str(website.id)
     assert data["user_identifier"] == "ann"
     conversation = Conversation.objects.get(pk=data["conversation_id"])

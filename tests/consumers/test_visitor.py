@@ -529,3 +529,30 @@ async def test_many_connects_and_disconnects_leak_no_db_connections(website):
     after = open_sqlite_connections()
     assert after <= before, (before, after)
     assert await Message.objects.filter(role="user").acount() == 30
+
+
+@override_settings(LIVECHAT={"MAX_MESSAGE_LENGTH": 5, "SQLITE_WAL": True})
+async def test_errors_about_a_message_name_its_client_id(website):
+    async with Visitor() as v:
+        await v.identify(website)
+        await v.send(type="chat_message", message="far too long", client_id="pending-7")
+        error = await assert_error(v, "MESSAGE_TOO_LONG")
+        assert error["client_id"] == "pending-7"
+        await v.send(type="ping", client_id="not-a-message")
+        assert await v.recv() == {"type": "pong"}
+        await v.send(type="typing", is_typing="yes", client_id="x")
+        assert "client_id" not in await assert_error(v, "INVALID_MESSAGE")
+
+
+async def test_identified_tells_a_rejoining_visitor_the_conversation_is_resolved(website):
+    async with Visitor() as v:
+        first = await v.identify(website)
+        assert first["conversation_status"] == "open"
+    await Conversation.objects.filter(pk=first["conversation_id"]).aupdate(status="resolved")
+    async with Visitor() as v:
+        again = await v.identify(
+            website,
+            conversation_id=first["conversation_id"],
+            visitor_token=first["visitor_token"],
+        )
+        assert again["conversation_status"] == "resolved"

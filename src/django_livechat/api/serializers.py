@@ -161,6 +161,10 @@ class IdentifiedSerializer(serializers.Serializer):  # type: ignore[type-arg]
         help_text="Send as 'Authorization: Bearer <visitor_token>'; keep it to rejoin."
     )
     status = serializers.ChoiceField(choices=["success"])
+    conversation_status = serializers.ChoiceField(
+        choices=["open", "resolved"],
+        help_text="Whether agents have marked the conversation resolved.",
+    )
 
 
 @extend_schema_serializer(component_name="LivechatPostedMessage")

@@ -92,7 +92,9 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
                 raise ChatError(errors.NOT_IDENTIFIED)
             await handler(content)
         except ChatError as error:
-            await self.send_error(error)
+            # Tie a refused message to the client's pending copy of it.
+            client_id = content.get("client_id") if handler == self.on_chat_message else None
+            await self.send_error(error, client_id=client_id)
             if error.code == errors.FORBIDDEN:
                 await self.close(code=CLOSE_FORBIDDEN)
         except Exception:
@@ -188,8 +190,11 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
 
     # ------------------------------------------------------------ helpers
 
-    async def send_error(self, error: ChatError) -> None:
-        await self.send_json(error.as_event())
+    async def send_error(self, error: ChatError, *, client_id: object = None) -> None:
+        event = error.as_event()
+        if isinstance(client_id, str):
+            event["client_id"] = client_id
+        await self.send_json(event)
 
     async def send_history(self, last_seq: object) -> None:
         assert self.session is not None
