@@ -448,3 +448,27 @@ def test_databases_without_update_returning_read_the_counters_back(monkeypatch):
     ]
     first.refresh_from_db()
     assert first.last_seq == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_visitor_message_reopens_a_resolved_conversation_in_the_same_transaction():
+    website = Website.objects.create(name="Shop")
+    conversation = Conversation.objects.create(website=website, status="resolved")
+    first, second, reply = store.append_messages(
+        [
+            NewMessage(conversation_id=conversation.id, role="user", content="back again"),
+            NewMessage(conversation_id=conversation.id, role="user", content="hello?"),
+            NewMessage(conversation_id=conversation.id, role="assistant", content="hi"),
+        ]
+    )
+    assert [first.reopened, second.reopened, reply.reopened] == [True, False, False]
+    conversation.refresh_from_db()
+    assert conversation.status == "open"
+    # An agent's or the responder's message does not reopen.
+    Conversation.objects.filter(pk=conversation.pk).update(status="resolved")
+    (agent,) = store.append_messages(
+        [NewMessage(conversation_id=conversation.id, role="agent", content="bye")]
+    )
+    assert agent.reopened is False
+    conversation.refresh_from_db()
+    assert conversation.status == "resolved"

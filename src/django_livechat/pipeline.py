@@ -330,7 +330,10 @@ async def post_visitor_message(
         reply = await run_in_db_thread(_stored_reply, stored.message)
         return PostResult(data, created=False, reply=reply)
     await broadcast_message(session.website_id, data)
-    await reopen_if_resolved(session.conversation_id, session.website_id)
+    if stored.reopened:
+        await broadcast_status(
+            session.conversation_id, session.website_id, str(Conversation.Status.OPEN), by=None
+        )
     if background:
         spawn(respond(session, stored.message))
         return PostResult(data, created=True)
@@ -918,20 +921,6 @@ def _set_status_sync(
         .update(status=status, updated_at=timezone.now())
     )
     return _inbox_entry_of(user, conversation.pk), changed
-
-
-async def reopen_if_resolved(conversation_id: UUID, website_id: UUID) -> None:
-    """A visitor wrote in a resolved conversation: it is open again, and everyone is told."""
-    if await run_in_db_thread(_reopen_sync, conversation_id):
-        await broadcast_status(conversation_id, website_id, str(Conversation.Status.OPEN), by=None)
-
-
-def _reopen_sync(conversation_id: UUID) -> bool:
-    resolved = Conversation.objects.filter(pk=conversation_id, status=Conversation.Status.RESOLVED)
-    # Read first: an UPDATE takes SQLite's write lock even when it matches nothing.
-    if not resolved.exists():
-        return False
-    return bool(resolved.update(status=Conversation.Status.OPEN, updated_at=timezone.now()))
 
 
 async def broadcast_status(

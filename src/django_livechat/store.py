@@ -36,6 +36,9 @@ from django_livechat.models import Conversation, Message
 
 logger = logging.getLogger(__name__)
 
+USER = str(Message.Role.USER)
+OPEN, RESOLVED = str(Conversation.Status.OPEN), str(Conversation.Status.RESOLVED)
+
 
 class ConversationNotFound(LookupError):
     """The message's conversation does not exist (any more)."""
@@ -61,6 +64,9 @@ class StoredMessage:
 
     message: Message
     created: bool
+    #: A new visitor message that reopened its resolved conversation (in the same
+    #: transaction); the pipeline announces the status change.
+    reopened: bool = False
 
 
 Outcome = StoredMessage | Exception
@@ -102,7 +108,9 @@ def _append_batch(items: Sequence[NewMessage], using: str) -> list[Outcome]:
     """
     conversation_ids = [_as_uuid(item.conversation_id) for item in items]
     counts = Counter(conversation_ids)
-    last_seqs = _bump_counters(connections[using], counts)
+    counters = _bump_counters(connections[using], counts)
+    last_seqs = {pk: seq for pk, (seq, _) in counters.items()}
+    resolved = {pk for pk, (_, status) in counters.items() if status == RESOLVED}
 
     wanted = {
         (pk, item.client_id)
@@ -121,6 +129,7 @@ def _append_batch(items: Sequence[NewMessage], using: str) -> list[Outcome]:
                 known[key] = message
 
     next_seq = {pk: last_seqs[pk] - counts[pk] for pk in last_seqs}
+    reopened: set[UUID] = set()
     outcomes: list[Outcome] = []
     to_insert: list[Message] = []
     for pk, item in zip(conversation_ids, items, strict=True):
@@ -146,7 +155,12 @@ def _append_batch(items: Sequence[NewMessage], using: str) -> list[Outcome]:
         if item.client_id is not None:
             known[key] = message  # a second copy inside this batch maps to the first
         to_insert.append(message)
-        outcomes.append(StoredMessage(message, created=True))
+        # A visitor writing in a resolved conversation reopens it.
+        reopens = item.role == USER and pk in resolved
+        if reopens:
+            resolved.discard(pk)
+            reopened.add(pk)
+        outcomes.append(StoredMessage(message, created=True, reopened=reopens))
 
     conversations = Conversation.objects.using(using)
     if to_insert:
@@ -156,14 +170,18 @@ def _append_batch(items: Sequence[NewMessage], using: str) -> list[Outcome]:
         conversations.filter(pk__in={m.conversation_id for m in to_insert}).update(
             last_message_at=now, updated_at=now
         )
+        if reopened:
+            conversations.filter(pk__in=reopened).update(status=OPEN)
     for pk, seq in next_seq.items():
         if seq != last_seqs[pk]:  # some were repeats: give their numbers back (rare)
             conversations.filter(pk=pk).update(last_seq=seq)
     return outcomes
 
 
-def _bump_counters(connection: BaseDatabaseWrapper, counts: Counter[UUID]) -> dict[UUID, int]:
-    """Add ``counts[pk]`` to each conversation's ``last_seq``; return the new values.
+def _bump_counters(
+    connection: BaseDatabaseWrapper, counts: Counter[UUID]
+) -> dict[UUID, tuple[int, str]]:
+    """Add ``counts[pk]`` to each conversation's ``last_seq``; return ``(last_seq, status)``.
 
     Missing conversations are absent from the result. This is the transaction's first
     write, so it takes the lock (see the module docstring); on PostgreSQL the rows are
@@ -173,7 +191,8 @@ def _bump_counters(connection: BaseDatabaseWrapper, counts: Counter[UUID]) -> di
     pk_field = meta.pk
     assert pk_field is not None
     quote = connection.ops.quote_name
-    table, pk_column, seq_column = quote(meta.db_table), quote(pk_field.column), quote("last_seq")
+    table, pk_column = quote(meta.db_table), quote(pk_field.column)
+    seq_column, status_column = quote("last_seq"), quote("status")
     keys = {pk: pk_field.get_db_prep_value(pk, connection) for pk in counts}
     in_list = ", ".join(["%s"] * len(keys))
     with connection.cursor() as cursor:
@@ -191,14 +210,15 @@ def _bump_counters(connection: BaseDatabaseWrapper, counts: Counter[UUID]) -> di
         params: list[Any] = [p for pk, n in counts.items() for p in (keys[pk], n)]
         params.extend(keys.values())
         if _can_return_from_update(connection):
-            cursor.execute(f"{update} RETURNING {pk_column}, {seq_column}", params)
+            cursor.execute(f"{update} RETURNING {pk_column}, {seq_column}, {status_column}", params)
         else:
             cursor.execute(update, params)
             cursor.execute(
-                f"SELECT {pk_column}, {seq_column} FROM {table} WHERE {pk_column} IN ({in_list})",
+                f"SELECT {pk_column}, {seq_column}, {status_column} FROM {table} "
+                f"WHERE {pk_column} IN ({in_list})",
                 list(keys.values()),
             )
-        return {_as_uuid(pk): seq for pk, seq in cursor.fetchall()}
+        return {_as_uuid(pk): (seq, status) for pk, seq, status in cursor.fetchall()}
 
 
 def _can_return_from_update(connection: BaseDatabaseWrapper) -> bool:
