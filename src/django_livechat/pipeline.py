@@ -410,7 +410,12 @@ async def broadcast_message(website_id: UUID, data: dict[str, Any]) -> None:
 
 
 async def broadcast_typing(
-    conversation_id: UUID, website_id: UUID, role: str, is_typing: bool
+    conversation_id: UUID,
+    website_id: UUID,
+    role: str,
+    is_typing: bool,
+    *,
+    to_dashboards: bool = True,
 ) -> None:
     """Someone on the support side typing, to the visitor (and the other dashboards)."""
     event = {
@@ -421,7 +426,8 @@ async def broadcast_typing(
     }
     layer = get_channel_layer()
     await layer.group_send(conversation_group(conversation_id), event)
-    await layer.group_send(website_group(website_id), event)
+    if to_dashboards:
+        await layer.group_send(website_group(website_id), event)
 
 
 async def _broadcast_website(website_id: UUID, event: dict[str, Any]) -> None:
@@ -463,7 +469,8 @@ async def respond(session: VisitorSession, message: Message) -> dict[str, Any] |
     the visitor's message stays stored either way.
     """
     cid, wid = session.conversation_id, session.website_id
-    await broadcast_typing(cid, wid, str(Message.Role.ASSISTANT), True)
+    # Only the visitor needs the responder's typing; agents see its reply.
+    await broadcast_typing(cid, wid, str(Message.Role.ASSISTANT), True, to_dashboards=False)
     try:
         text = await asyncio.wait_for(
             _run_responder(message), timeout=livechat_settings.RESPONDER_TIMEOUT
@@ -497,7 +504,7 @@ async def respond(session: VisitorSession, message: Message) -> dict[str, Any] |
             )
         return None
     finally:
-        await broadcast_typing(cid, wid, str(Message.Role.ASSISTANT), False)
+        await broadcast_typing(cid, wid, str(Message.Role.ASSISTANT), False, to_dashboards=False)
 
 
 async def _run_responder(message: Message) -> str | None:
