@@ -16,19 +16,17 @@ when the socket opens; a website they start serving later shows after a reconnec
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from typing import Any
 from urllib.parse import urlparse
 from uuid import UUID
 
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.security.websocket import OriginValidator
 from django.conf import settings
 
 from django_livechat import errors, pipeline
 from django_livechat.conf import livechat_settings
-from django_livechat.consumers.visitor import CLOSE_TOO_BIG, header, max_frame_length
+from django_livechat.consumers.frames import JsonFrameConsumer, header
 from django_livechat.errors import ChatError
 from django_livechat.groups import agent_group, website_group
 from django_livechat.pipeline import AgentSession
@@ -58,7 +56,7 @@ def host_origin_allowed(origin: str | None) -> bool:
     return bool(OriginValidator(None, hosts).valid_origin(parsed))
 
 
-class DashboardConsumer(AsyncJsonWebsocketConsumer):
+class DashboardConsumer(JsonFrameConsumer):
     """One agent dashboard. See the protocol page of the docs for every event."""
 
     agent: AgentSession | None = None
@@ -108,24 +106,6 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
     async def refuse(self, error: ChatError, code: int) -> None:
         await self.send_error(error)
         await self.close(code=code)
-
-    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        # Overridden only to answer malformed frames with an error instead of dying.
-        if text_data is None:
-            await self.send_error(ChatError(errors.INVALID_JSON, "Send JSON text frames."))
-            return
-        if len(text_data) > max_frame_length():
-            await self.close(code=CLOSE_TOO_BIG)
-            return
-        try:
-            content = json.loads(text_data)
-        except ValueError:
-            await self.send_error(ChatError(errors.INVALID_JSON))
-            return
-        if not isinstance(content, dict):
-            await self.send_error(ChatError(errors.INVALID_JSON))
-            return
-        await self.receive_json(content)
 
     async def receive_json(self, content: dict[str, Any], **kwargs: Any) -> None:
         if self.agent is None:
@@ -268,9 +248,6 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({k: v for k, v in event.items() if k != "type"} | {"type": "read"})
 
     # ------------------------------------------------------------ helpers
-
-    async def send_error(self, error: ChatError) -> None:
-        await self.send_json(error.as_event())
 
     async def send_conversation(self, entry: dict[str, Any]) -> None:
         await self.send_json({"type": "conversation", "conversation": entry})

@@ -7,15 +7,14 @@ Close codes: 4403 after a ``FORBIDDEN`` error (origin not allowed, bad visitor t
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from typing import Any
 
 from channels.consumer import get_handler_name
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from django_livechat import errors, pipeline
 from django_livechat.conf import livechat_settings
+from django_livechat.consumers.frames import JsonFrameConsumer, header
 from django_livechat.errors import ChatError
 from django_livechat.groups import conversation_group
 from django_livechat.pipeline import VisitorSession
@@ -23,23 +22,9 @@ from django_livechat.pipeline import VisitorSession
 logger = logging.getLogger(__name__)
 
 CLOSE_FORBIDDEN = 4403
-CLOSE_TOO_BIG = 1009
-# JSON escaping can grow text six-fold; identify's metadata is capped separately.
-FRAME_OVERHEAD = 16_384
 
 
-def max_frame_length() -> int:
-    return livechat_settings.MAX_MESSAGE_LENGTH * 6 + FRAME_OVERHEAD
-
-
-def header(scope: dict[str, Any], name: bytes) -> str | None:
-    for key, value in scope.get("headers", []):
-        if key == name:
-            return str(value.decode("latin-1"))
-    return None
-
-
-class VisitorConsumer(AsyncJsonWebsocketConsumer):
+class VisitorConsumer(JsonFrameConsumer):
     """One visitor's socket. See the protocol page of the docs for every event."""
 
     session: VisitorSession | None = None
@@ -64,24 +49,6 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
             "ping": self.on_ping,
         }
         await self.accept()
-
-    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        # Overridden only to answer malformed frames with an error instead of dying.
-        if text_data is None:
-            await self.send_error(ChatError(errors.INVALID_JSON, "Send JSON text frames."))
-            return
-        if len(text_data) > max_frame_length():
-            await self.close(code=CLOSE_TOO_BIG)
-            return
-        try:
-            content = json.loads(text_data)
-        except ValueError:
-            await self.send_error(ChatError(errors.INVALID_JSON))
-            return
-        if not isinstance(content, dict):
-            await self.send_error(ChatError(errors.INVALID_JSON))
-            return
-        await self.receive_json(content)
 
     async def receive_json(self, content: dict[str, Any], **kwargs: Any) -> None:
         handler = self.handlers.get(content.get("type"))  # type: ignore[arg-type]
@@ -189,12 +156,6 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({k: v for k, v in event.items() if k != "type"} | {"type": "status"})
 
     # ------------------------------------------------------------ helpers
-
-    async def send_error(self, error: ChatError, *, client_id: object = None) -> None:
-        event = error.as_event()
-        if isinstance(client_id, str):
-            event["client_id"] = client_id
-        await self.send_json(event)
 
     async def send_history(self, last_seq: object) -> None:
         assert self.session is not None
