@@ -248,3 +248,26 @@ def test_conversations_without_messages_sort_last():
     )
     newer = Conversation.objects.create(website=website, last_message_at=timezone.now())
     assert list(Conversation.objects.all()) == [newer, older, empty]
+
+
+@pytest.mark.django_db
+def test_has_an_agent_replied_uses_the_role_index():
+    website = Website.objects.create(name="Shop")
+    conversation = Conversation.objects.create(website=website)
+    # What acknowledge's .exists() runs: no ordering, one row.
+    query = conversation.messages.filter(role=Message.Role.AGENT).order_by().values("pk")[:1]
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        plan = " ".join(str(row) for row in cursor.fetchall())
+    assert "livechat_message_role_idx" in plan
+
+
+@pytest.mark.django_db
+def test_message_ordering_does_not_join_conversations():
+    sql = str(Message.objects.all().query)
+    assert "django_livechat_conversation" not in sql
+    assert sql.endswith(
+        'ORDER BY "django_livechat_message"."conversation_id" ASC, '
+        '"django_livechat_message"."seq" ASC'
+    )

@@ -165,7 +165,9 @@ class Message(models.Model):
     class Meta:
         verbose_name = _("message")
         verbose_name_plural = _("messages")
-        ordering = ["conversation", "seq"]
+        # By the column, not the relation: ordering by "conversation" would join the
+        # conversations table to sort by its own Meta.ordering.
+        ordering = ["conversation_id", "seq"]
         constraints = [
             # Also the index behind "a conversation's messages after seq N".
             models.UniqueConstraint(
@@ -176,6 +178,12 @@ class Message(models.Model):
                 condition=models.Q(client_id__isnull=False),
                 name="livechat_message_unique_client_id",
             ),
+        ]
+        indexes = [
+            # "Has an agent replied here?" (the default responder, per visitor message)
+            # without reading the whole conversation. Not a partial index: SQLite cannot
+            # use one for a condition that arrives as a bound parameter.
+            models.Index(fields=["conversation", "role"], name="livechat_message_role_idx"),
         ]
 
     def __str__(self) -> str:
