@@ -89,6 +89,16 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_rate_limit() -> Iterator[None]:
+    """Every test starts with the visitor rate limiter's per-process counts empty."""
+    from django_livechat.ratelimit import visitor_limiter
+
+    visitor_limiter.reset()
+    yield
+    visitor_limiter.reset()
+
+
+@pytest.fixture(autouse=True)
 def _services_for_markers(request: pytest.FixtureRequest) -> None:
     """Give ``redis`` and ``browser`` tests their service, or skip/fail them without it."""
     if request.node.get_closest_marker("redis"):

@@ -16,19 +16,11 @@ from django.test import AsyncClient
 
 from django_livechat import pipeline
 from django_livechat.models import Message
-from django_livechat.ratelimit import visitor_limiter
 from django_livechat.routing import websocket_urlpatterns
 from tests.api.conftest import conversations_url, messages_url
 from tests.factories import SHOP_ORIGIN, make_website
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_limiter():
-    visitor_limiter.reset()
-    yield
-    visitor_limiter.reset()
 
 
 @pytest.fixture

@@ -11,16 +11,8 @@ from django.test import override_settings
 from django_livechat import errors, pipeline
 from django_livechat.errors import ChatError
 from django_livechat.models import Conversation, Message
-from django_livechat.ratelimit import visitor_limiter
 from django_livechat.signals import conversation_created, message_stored
 from tests.factories import SHOP_ORIGIN, make_website
-
-
-@pytest.fixture(autouse=True)
-def _fresh_limiter():
-    visitor_limiter.reset()
-    yield
-    visitor_limiter.reset()
 
 
 def test_clean_text():

@@ -14,7 +14,6 @@ from rest_framework.test import APIClient
 
 from django_livechat.api.cors import website_origins
 from django_livechat.models import Website
-from django_livechat.ratelimit import visitor_limiter
 from tests.factories import SHOP_ORIGIN, make_website
 
 FOREIGN_ORIGIN = "https://evil.example.net"
@@ -74,11 +73,9 @@ def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_state():
-    visitor_limiter.reset()
+def _fresh_origins():
     website_origins.clear()
     yield
-    visitor_limiter.reset()
     website_origins.clear()
 
 

@@ -18,7 +18,6 @@ from django.test import Client, override_settings
 from django_livechat import pipeline
 from django_livechat.conf import DEFAULT_AUTO_RESPONSE_TEXT
 from django_livechat.models import Conversation, Message, ReadMarker, Website
-from django_livechat.ratelimit import visitor_limiter
 from django_livechat.responders import acknowledge
 from django_livechat.routing import websocket_urlpatterns
 from tests.consumers.test_visitor import Visitor
@@ -33,13 +32,6 @@ HOST_ORIGIN = "http://testserver"
 
 def livechat(**overrides: Any) -> Any:
     return override_settings(LIVECHAT={**settings.LIVECHAT, **overrides})
-
-
-@pytest.fixture(autouse=True)
-def _fresh_limiter():
-    visitor_limiter.reset()
-    yield
-    visitor_limiter.reset()
 
 
 def make_user(username: str, *, agent: bool = True, **fields: Any) -> Any:

@@ -18,7 +18,6 @@ from django_livechat import pipeline
 from django_livechat.conf import DEFAULT_AUTO_RESPONSE_TEXT
 from django_livechat.groups import website_group
 from django_livechat.models import Conversation, Message, Website
-from django_livechat.ratelimit import visitor_limiter
 from django_livechat.routing import websocket_urlpatterns
 from tests.factories import SHOP_ORIGIN, make_website
 
@@ -26,13 +25,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 application = URLRouter(websocket_urlpatterns)
 PATH = "/ws/livechat/widget/"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_limiter():
-    visitor_limiter.reset()
-    yield
-    visitor_limiter.reset()
 
 
 @pytest.fixture
