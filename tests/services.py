@@ -15,9 +15,10 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NoReturn
 
@@ -206,3 +207,174 @@ def postgres_reachable(settings_dict: Mapping[str, object], timeout: int = 3) ->
         connection.close()
         return None
     return f"cannot connect to {POSTGRES_URL_ENV}: {problem}"
+
+
+# ---------------------------------------------------------------- restartable servers
+#
+# The fault tests and the benchmark stop and restart Redis and PostgreSQL under a running
+# chat server, so these keep their port and data across stop()/start().
+
+
+@dataclass
+class RedisServer:
+    """A throwaway ``redis-server`` on 127.0.0.1 that can be stopped and started again on
+    the same port (no persistence: a restart empties it, as a crash of a cache would)."""
+
+    executable: str
+    workdir: Path
+    port: int = 0
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self, timeout: float = 10.0) -> None:
+        if self.port == 0:
+            self.port = free_port()
+        log = (self.workdir / f"redis-{self.port}.log").open("ab")
+        with log:
+            self.process = subprocess.Popen(
+                [
+                    self.executable,
+                    "--port",
+                    str(self.port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--dir",
+                    str(self.workdir),
+                ],
+                cwd=self.workdir,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        if not _wait_for_redis(self.process, self.port, timeout):
+            self.stop()
+            raise ServiceStartError(f"redis-server did not answer PING on port {self.port}")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop_process(self.process)
+            self.process = None
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash: clients see their connections reset."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        self.process = None
+
+
+def find_postgres_bindir() -> Path | None:
+    """The directory of ``initdb`` and ``pg_ctl`` (Debian keeps them off PATH)."""
+    initdb = shutil.which("initdb")
+    if initdb and shutil.which("pg_ctl"):
+        return Path(initdb).parent
+    found = None
+    for pattern in ("/usr/lib/postgresql/*/bin", "/opt/homebrew/opt/postgresql*/bin"):
+        for candidate in sorted(Path("/").glob(pattern.lstrip("/"))):
+            if (candidate / "initdb").exists() and (candidate / "pg_ctl").exists():
+                found = candidate
+    return found
+
+
+@dataclass
+class PostgresServer:
+    """A throwaway PostgreSQL cluster on 127.0.0.1, with one database; ``stop()`` and
+    ``start()`` keep port and data, ``kill()`` is an immediate stop, ``remove()`` deletes it.
+
+    As root the server runs as the ``postgres`` user (PostgreSQL refuses root), as
+    ``scripts/test`` does; so the cluster lives in a directory of its own under the system's
+    temporary directory, which that user can reach (a pytest ``tmp_path`` is private to
+    root). Durability is off (fsync): the cluster is deleted afterwards.
+    """
+
+    bindir: Path
+    database: str = "livechat"
+    port: int = 0
+    workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="livechat-pg-")))
+
+    @property
+    def url(self) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{self.database}"
+
+    @property
+    def data(self) -> Path:
+        return self.workdir / "data"
+
+    def _run(self, *args: str, timeout: float = 120) -> None:
+        command = [str(self.bindir / args[0]), *args[1:]]
+        if os.geteuid() == 0:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        result = subprocess.run(
+            command, cwd=self.workdir, capture_output=True, text=True, timeout=timeout
+        )
+        if result.returncode != 0:
+            raise ServiceStartError(f"{args[0]} failed: {result.stdout}{result.stderr}"[-3000:])
+
+    def initdb(self) -> None:
+        if self.port == 0:
+            self.port = free_port()
+        if os.geteuid() == 0:
+            shutil.chown(self.workdir, "postgres")
+        self.workdir.chmod(0o700)
+        self._run(
+            "initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        )
+        self.start()
+        import psycopg
+
+        with psycopg.connect(
+            host="127.0.0.1",
+            port=self.port,
+            user="postgres",
+            dbname="postgres",
+            autocommit=True,
+            connect_timeout=10,
+        ) as connection:
+            connection.execute(f'CREATE DATABASE "{self.database}"')
+
+    def start(self) -> None:
+        options = (
+            f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.workdir} -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        )
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.workdir / "server.log"),
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            options,
+            "start",
+        )
+
+    def stop(self, mode: str = "fast") -> None:
+        """``fast`` ends the sessions and shuts down cleanly; ``immediate`` is a crash."""
+        if (self.data / "postmaster.pid").exists():
+            self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
+
+    def kill(self) -> None:
+        self.stop("immediate")
+
+    def remove(self) -> None:
+        with contextlib.suppress(ServiceStartError):
+            self.stop("immediate")
+        shutil.rmtree(self.workdir, ignore_errors=True)
