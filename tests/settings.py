@@ -61,7 +61,9 @@ if os.environ.get("LIVECHAT_TEST_POSTGRES_URL"):
     import dj_database_url
 
     DATABASES["postgres"] = dict(dj_database_url.parse(os.environ["LIVECHAT_TEST_POSTGRES_URL"]))
-CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+CHANNEL_LAYERS = {
+    "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 10_000}}
+}
 LIVECHAT = {"SQLITE_WAL": True}
 USE_TZ = True
 STATIC_URL = "/static/"

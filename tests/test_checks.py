@@ -95,6 +95,8 @@ BAD_VALUES = [
     ("DEFAULT_WEBSITE_ID", "E014", ["not-a-uuid", 42, ""]),
     ("WS_PATH_PREFIX", "E015", ["/ws/livechat/", "ws/livechat", "", "ws//", "ws livechat/", None]),
     ("SQLITE_WAL", "E016", ["true", 1, None]),
+    ("RESPONDER_CONCURRENCY", "E019", [0, -1, 2.5, "8", True, None]),
+    ("HEARTBEAT_INTERVAL", "E020", [0, -5, "25", None, False]),
 ]
 
 GOOD_VALUES = [
@@ -115,6 +117,8 @@ GOOD_VALUES = [
     ),
     ("WS_PATH_PREFIX", ["ws/livechat/", "ws/", "support/chat.v2/"]),
     ("SQLITE_WAL", [True, False]),
+    ("RESPONDER_CONCURRENCY", [1, 8, 64]),
+    ("HEARTBEAT_INTERVAL", [1, 25, 0.5]),
 ]
 
 
@@ -232,10 +236,52 @@ def test_e017_no_default_layer(layers):
         assert ids(check_channel_layer()) == ["django_livechat.E017"]
 
 
-@override_settings(CHANNEL_LAYERS={"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}})
+IN_MEMORY = "channels.layers.InMemoryChannelLayer"
+
+
+@override_settings(
+    CHANNEL_LAYERS={"default": {"BACKEND": IN_MEMORY, "CONFIG": {"capacity": 10_000}}}
+)
 def test_in_memory_layer_passes():
     with mock.patch.object(checks, "_redis_py_major", return_value=8):
         assert check_channel_layer() == []
+
+
+# W005: a layer capacity that drops under a burst ----------------------------
+
+
+@pytest.mark.parametrize("backend", [IN_MEMORY, "channels_redis.core.RedisChannelLayer"])
+@pytest.mark.parametrize(
+    "config", [None, {}, {"capacity": 100}, {"capacity": 999}, {"capacity": "5000"}]
+)
+def test_w005_a_small_or_default_capacity(backend, config):
+    layer = {"BACKEND": backend}
+    if config is not None:
+        layer["CONFIG"] = {**config, "hosts": [TUNED_HOST]} if "redis" in backend else config
+    with (
+        override_settings(CHANNEL_LAYERS={"default": layer}),
+        mock.patch.object(checks, "_redis_py_major", return_value=8),
+    ):
+        messages = check_channel_layer()
+    assert "django_livechat.W005" in ids(messages)
+    (warning,) = [m for m in messages if m.id == "django_livechat.W005"]
+    assert isinstance(warning, Warning) and "10000" in warning.hint
+
+
+@pytest.mark.parametrize("capacity", [1000, 10_000, 100_000])
+def test_w005_a_capacity_sized_for_chat_passes(capacity):
+    layer = {"BACKEND": IN_MEMORY, "CONFIG": {"capacity": capacity}}
+    with override_settings(CHANNEL_LAYERS={"default": layer}):
+        assert check_channel_layer() == []
+
+
+def test_w005_other_backends_are_not_judged():
+    layer = {
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "CONFIG": {"hosts": [TUNED_HOST]},
+    }
+    with override_settings(CHANNEL_LAYERS={"default": layer}):
+        assert "django_livechat.W005" not in ids(check_channel_layer())
 
 
 REDIS_BACKEND = "channels_redis.core.RedisChannelLayer"
@@ -247,9 +293,10 @@ TUNED_HOST = {
 
 
 def redis_layer(*hosts, backend=REDIS_BACKEND):
-    layer = {"BACKEND": backend}
+    """A channels-redis layer whose capacity is sized (W005 has tests of its own)."""
+    layer = {"BACKEND": backend, "CONFIG": {"capacity": 10_000}}
     if hosts:
-        layer["CONFIG"] = {"hosts": list(hosts)}
+        layer["CONFIG"]["hosts"] = list(hosts)
     return {"default": layer}
 
 
@@ -272,7 +319,7 @@ BOTH = ["django_livechat.W002", "django_livechat.W003"]
         redis_layer("redis://127.0.0.1:6379/0"),
         redis_layer(("127.0.0.1", 6379)),
         redis_layer(),  # channels-redis' default host
-        {"default": {"BACKEND": REDIS_BACKEND, "CONFIG": {}}},
+        {"default": {"BACKEND": REDIS_BACKEND, "CONFIG": {"capacity": 10_000}}},
         redis_layer({"address": "redis://127.0.0.1:6379/0"}),
         redis_layer(
             "redis://127.0.0.1:6379/0", backend="channels_redis.pubsub.RedisPubSubChannelLayer"

@@ -14,6 +14,7 @@ EXPECTED_DEFAULTS = {
     "RESPONDER": "django_livechat.responders.acknowledge",
     "RESPONDER_TIMEOUT": 10.0,
     "RESPONDER_ERRORS_TO_VISITOR": True,
+    "RESPONDER_CONCURRENCY": 8,
     "MAX_MESSAGE_LENGTH": 4000,
     "RATE_LIMIT_MESSAGES": 20,
     "RATE_LIMIT_PERIOD": 60.0,
@@ -22,6 +23,7 @@ EXPECTED_DEFAULTS = {
     "RECONNECT_MAX_RETRIES": 8,
     "RECONNECT_BASE_DELAY": 1.0,
     "DEFAULT_WEBSITE_ID": None,
+    "HEARTBEAT_INTERVAL": 25.0,
     "WS_PATH_PREFIX": "ws/livechat/",
     "SQLITE_WAL": False,
 }
@@ -86,6 +88,7 @@ OVERRIDES = [
     ("RESPONDER", "myproject.bots.answer", "myproject.bots.answer"),
     ("RESPONDER_TIMEOUT", 3, 3.0),
     ("RESPONDER_ERRORS_TO_VISITOR", False, False),
+    ("RESPONDER_CONCURRENCY", 2, 2),
     ("MAX_MESSAGE_LENGTH", 500, 500),
     ("RATE_LIMIT_MESSAGES", 0, 0),
     ("RATE_LIMIT_PERIOD", 1.5, 1.5),
@@ -98,6 +101,7 @@ OVERRIDES = [
         uuid.UUID("2f1e6a52-6f53-4d1e-9a40-0d2b1f3c4e5a"),
         "2f1e6a52-6f53-4d1e-9a40-0d2b1f3c4e5a",
     ),
+    ("HEARTBEAT_INTERVAL", 10, 10.0),
     ("WS_PATH_PREFIX", "chat/ws/", "chat/ws/"),
     ("SQLITE_WAL", True, True),
 ]

@@ -138,6 +138,9 @@ async def test_the_same_client_id_over_both_transports_is_one_message(http, webs
         await ws.send_json_to({"type": "chat_message", "message": "twice", "client_id": "x-2"})
         ack = await next_chat(ws)
         assert ack["message_id"] == created.json()["message"]["message_id"]
+        # ... and its reply, to the sender alone: nothing was stored or broadcast again.
+        reply = await next_chat(ws)
+        assert reply["message_id"] == created.json()["reply"]["message_id"]
         assert await ws.receive_nothing(timeout=0.3)
     finally:
         await pipeline.drain()

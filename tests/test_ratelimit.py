@@ -33,3 +33,13 @@ def test_idle_keys_are_swept(monkeypatch):
         limiter.hit(key, now=0)
     limiter.hit("d", now=5)
     assert set(limiter._hits) == {"d"}
+
+
+@override_settings(LIVECHAT={"RATE_LIMIT_MESSAGES": 1, "RATE_LIMIT_PERIOD": 10})
+def test_a_hit_for_what_was_not_done_is_given_back():
+    limiter = SlidingWindowLimiter()
+    assert limiter.hit("a", now=0) is None
+    limiter.undo("a")  # the database refused the message: the visitor sends it again
+    assert limiter.hit("a", now=1) is None
+    assert limiter.hit("a", now=2) is not None
+    limiter.undo("never-seen")

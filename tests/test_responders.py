@@ -5,7 +5,8 @@ from django.test import override_settings
 
 from django_livechat.conf import DEFAULT_AUTO_RESPONSE_TEXT
 from django_livechat.models import Conversation, Message, Website
-from django_livechat.responders import acknowledge
+from django_livechat.responders import acknowledge, inline, is_inline
+from django_livechat.store import NewMessage, append_message
 
 pytestmark = pytest.mark.django_db
 
@@ -17,11 +18,17 @@ def conversation():
 
 
 def add_message(conversation, role, content="hello"):
-    conversation.last_seq += 1
-    conversation.save(update_fields=["last_seq"])
-    return Message.objects.create(
-        conversation=conversation, seq=conversation.last_seq, role=role, content=content
-    )
+    """Store through the store, which keeps the conversation's fields the responder reads."""
+    stored = append_message(NewMessage(conversation.pk, str(role), content))
+    conversation.refresh_from_db()
+    return stored.message
+
+
+def test_the_default_responder_is_inline():
+    assert is_inline(acknowledge)
+    assert not is_inline(lambda conversation, message: None)
+    marked = inline(lambda conversation, message: None)
+    assert is_inline(marked)
 
 
 def test_default_text(conversation):

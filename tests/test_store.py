@@ -4,13 +4,14 @@ import random
 import threading
 import uuid
 from collections import Counter, defaultdict
+from datetime import timedelta
 
 import pytest
 from django.db import connections
 from django.utils import timezone
 
 from django_livechat import store
-from django_livechat.models import Conversation, Message, Website
+from django_livechat.models import Conversation, Message, PendingReply, Website
 from django_livechat.store import (
     ConversationNotFound,
     NewMessage,
@@ -294,16 +295,16 @@ def batch_failures(monkeypatch):
     outcomes; the store must not need that retry under mere concurrency.
     """
     failures = []
-    append_batch = store._append_batch
+    run = store._Batch.run
 
-    def recording_append_batch(items, using):
+    def recording_run(batch):
         try:
-            return append_batch(items, using)
+            return run(batch)
         except Exception as exc:
             failures.append(exc)
             raise
 
-    monkeypatch.setattr(store, "_append_batch", recording_append_batch)
+    monkeypatch.setattr(store._Batch, "run", recording_run)
     return failures
 
 
@@ -427,10 +428,8 @@ def test_repeats_and_unknown_conversations_postgres():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_databases_without_update_returning_read_the_counters_back(monkeypatch):
-    """SQLite older than 3.35 has no UPDATE ... RETURNING; the store reads back instead."""
-    monkeypatch.setattr(store, "_can_return_from_update", lambda connection: False)
-    website = Website.objects.create(name="Old SQLite")
+def test_a_batch_mixes_repeats_and_new_messages_of_several_conversations():
+    website = Website.objects.create(name="Shop")
     first, second = (Conversation.objects.create(website=website) for _ in range(2))
     outcomes = store.append_messages(
         [
@@ -472,3 +471,144 @@ def test_a_visitor_message_reopens_a_resolved_conversation_in_the_same_transacti
     assert agent.reopened is False
     conversation.refresh_from_db()
     assert conversation.status == "resolved"
+
+
+# ---------------------------------------------------------------- automatic replies
+
+
+def answer_politely(conversation, message):
+    assert Conversation.website.is_cached(conversation)  # handed over loaded, not queried
+    return f"  re: {message.content}  "
+
+
+def answer_nothing(conversation, message):
+    return None
+
+
+def answer_badly(conversation, message):
+    raise RuntimeError("the rules are broken")
+
+
+INLINE = store.ReplyPlan(lease=30, inline=answer_politely)
+LATER = store.ReplyPlan(lease=30)
+
+
+def pending_rows():
+    return {p.message_id: p for p in PendingReply.objects.all()}
+
+
+def test_an_inline_reply_is_stored_with_its_message():
+    conversation = make_conversation()
+    (outcome,) = append_messages([new(conversation, "hi", "c-1", reply=INLINE)])
+    assert outcome.created and outcome.reply_state == store.REPLIED and outcome.reply_created
+    reply = outcome.reply
+    assert (reply.seq, reply.role, reply.content) == (2, "assistant", "re: hi")
+    assert reply.client_id == store.reply_client_id(outcome.message.id) and reply.is_auto
+    assert list(Message.objects.values_list("seq", flat=True)) == [1, 2]
+    assert outcome.conversation.last_seq == 2 and pending_rows() == {}
+    conversation.refresh_from_db()
+    assert conversation.last_seq == 2
+
+
+def test_inline_replies_interleave_with_their_messages_in_one_batch():
+    one, two = make_conversation(), make_conversation()
+    outcomes = append_messages(
+        [
+            new(one, "a", "1", reply=INLINE),
+            new(two, "b", "2", reply=INLINE),
+            new(one, "c", "3", reply=INLINE),
+        ]
+    )
+    seqs = [(o.message.seq, o.reply.seq) for o in outcomes]
+    assert seqs == [(1, 2), (1, 2), (3, 4)]
+    assert [m.content for m in Message.objects.filter(conversation=one)] == [
+        "a",
+        "re: a",
+        "c",
+        "re: c",
+    ]
+
+
+def test_an_inline_responder_with_nothing_to_say_or_failing():
+    conversation = make_conversation()
+    quiet, broken = append_messages(
+        [
+            new(conversation, "a", "1", reply=store.ReplyPlan(lease=30, inline=answer_nothing)),
+            new(conversation, "b", "2", reply=store.ReplyPlan(lease=30, inline=answer_badly)),
+        ]
+    )
+    assert (quiet.reply_state, quiet.reply) == (store.NO_REPLY, None)
+    assert broken.reply_state == store.FAILED and isinstance(broken.reply_error, RuntimeError)
+    assert Message.objects.count() == 2 and pending_rows() == {}  # both messages kept
+
+
+def test_a_reply_to_be_made_later_is_claimed_for_the_lease():
+    conversation = make_conversation()
+    (outcome,) = append_messages([new(conversation, "hi", "c-1", reply=LATER)])
+    assert outcome.reply_state == store.CLAIMED and outcome.reply is None
+    row = pending_rows()[outcome.message.id]
+    assert timezone.now() + timedelta(seconds=25) < row.claimed_until
+    assert row.claimed_until < timezone.now() + timedelta(seconds=31)
+    # The reply, when it comes, settles it in its own transaction.
+    (reply,) = append_messages(
+        [
+            new(
+                conversation,
+                "later",
+                store.reply_client_id(outcome.message.id),
+                role=Message.Role.ASSISTANT,
+                reply_to=outcome.message.id,
+            )
+        ]
+    )
+    assert reply.created and pending_rows() == {}
+
+
+def test_a_repeated_visitor_message_and_its_reply():
+    conversation = make_conversation()
+    (first,) = append_messages([new(conversation, "hi", "c-1", reply=INLINE)])
+    (again,) = append_messages([new(conversation, "hi", "c-1", reply=INLINE)])
+    assert not again.created and again.reply_state == store.REPLIED
+    assert again.reply.pk == first.reply.pk and not again.reply_created
+    assert Message.objects.count() == 2
+
+
+def test_a_repeat_whose_reply_another_process_is_making():
+    conversation = make_conversation()
+    append_messages([new(conversation, "hi", "c-1", reply=LATER)])
+    (again,) = append_messages([new(conversation, "hi", "c-1", reply=LATER)])
+    assert (again.created, again.reply_state) == (False, store.ELSEWHERE)
+
+
+@pytest.mark.parametrize("plan", [LATER, INLINE])
+def test_a_repeat_whose_reply_was_never_made_is_answered_now(plan):
+    """Its process died between the message and the reply: the retry answers it."""
+    conversation = make_conversation()
+    (first,) = append_messages([new(conversation, "hi", "c-1", reply=LATER)])
+    PendingReply.objects.update(claimed_until=timezone.now() - timedelta(seconds=1))
+    (again,) = append_messages([new(conversation, "hi", "c-1", reply=plan)])
+    assert not again.created
+    if plan is LATER:
+        assert again.reply_state == store.CLAIMED
+        assert pending_rows()[first.message.id].attempts == 2
+    else:
+        assert again.reply_state == store.REPLIED and again.reply_created
+        assert again.reply.seq == 2 and pending_rows() == {}
+
+
+def test_an_agent_message_marks_the_conversation_answered():
+    conversation = make_conversation()
+    visitor, _, _ = append_messages(
+        [
+            new(conversation, "hi", "1"),
+            new(conversation, "hello", "2", role=Message.Role.AGENT),
+            new(conversation, "thanks", "3"),
+        ]
+    )
+    assert visitor.conversation.agent_replied_at is not None  # one instance per batch
+    conversation.refresh_from_db()
+    first_reply = conversation.agent_replied_at
+    assert first_reply is not None
+    append_messages([new(conversation, "again", "4", role=Message.Role.AGENT)])
+    conversation.refresh_from_db()
+    assert conversation.agent_replied_at == first_reply  # the first reply's time stays

@@ -60,15 +60,15 @@ async def test_a_bad_item_fails_alone():
 async def test_a_failing_batch_is_retried_item_by_item(monkeypatch):
     conversations = await database_sync_to_async(make_conversations)(3)
     calls: list[int] = []
-    real = store_module._append_batch
+    real = store_module._Batch.run
 
-    def flaky(items, using):
-        calls.append(len(items))
-        if len(items) > 1:
+    def flaky(batch):
+        calls.append(len(batch.items))
+        if len(batch.items) > 1:
             raise RuntimeError("simulated failure of the shared transaction")
-        return real(items, using)
+        return real(batch)
 
-    monkeypatch.setattr(store_module, "_append_batch", flaky)
+    monkeypatch.setattr(store_module._Batch, "run", flaky)
     results = await asyncio.gather(
         *(
             writer.store(NewMessage(conversation_id=c.id, role="user", content="x"))

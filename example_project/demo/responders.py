@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from django_livechat.models import Conversation, Message
-from django_livechat.responders import acknowledge
+from django_livechat.responders import acknowledge, inline
 
 # Topics in priority order: the first whose keyword appears answers, so the specific ones
 # ("how much is shipping?") come before the general ones ("how much?").
@@ -52,14 +52,16 @@ _PATTERNS = [
 ]
 
 
+@inline
 def faq(conversation: Conversation, message: Message) -> str | None:
     """Answer a visitor's message from :data:`FAQ`, else as the default responder would.
 
-    A sync responder: django_livechat runs it in a worker thread after storing the
-    visitor's message, and stores and broadcasts the returned text as the reply. Once an
-    agent has answered in the conversation it stays quiet and leaves the talking to them.
+    An inline responder: it reads only the message and the conversation it is handed (no
+    query, no I/O), so django_livechat runs it inside the transaction that stores the
+    visitor's message and delivers the reply with it. Once an agent has answered in the
+    conversation it stays quiet and leaves the talking to them.
     """
-    if conversation.messages.filter(role=Message.Role.AGENT).exists():
+    if conversation.agent_replied_at is not None:
         return None
     answer = match_faq(message.content)
     if answer is not None:

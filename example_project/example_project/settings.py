@@ -5,11 +5,14 @@ Defaults give a one-process development setup (SQLite, in-memory channel layer).
 
 Environment: ``DJANGO_SECRET_KEY``, ``DJANGO_DEBUG`` (default on),
 ``DJANGO_ALLOWED_HOSTS`` (comma-separated, added to the local hosts), ``DATABASE_URL``,
-``REDIS_URL``.
+``REDIS_URL``, and ``LIVECHAT_SETTINGS_JSON``: a JSON object merged over ``LIVECHAT``
+below, so that a test or a benchmark can tune the app without editing this file (the fault
+tests set ``'{"RESPONDER_TIMEOUT": 2}'``).
 """
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -99,6 +102,9 @@ else:
         }
     }
 
+# Channels' layers drop group events beyond "capacity" (default 100: per socket in memory,
+# per server process on Redis) without an error. Chat bursts need room (check W005).
+LAYER_CAPACITY = 10_000
 CHANNEL_LAYERS: dict[str, dict[str, Any]]
 if os.environ.get("REDIS_URL"):
     CHANNEL_LAYERS = {
@@ -115,18 +121,26 @@ if os.environ.get("REDIS_URL"):
                         "max_connections": 10000,
                     }
                 ],
+                "capacity": LAYER_CAPACITY,
             },
         }
     }
 else:
     # One process only: every socket of the server shares this memory.
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "CONFIG": {"capacity": LAYER_CAPACITY},
+        }
+    }
 
 LIVECHAT = {
     # Turns SQLite's write-ahead log on for every connection; ignored on PostgreSQL.
     "SQLITE_WAL": True,
     "RESPONDER": "demo.responders.faq",
 }
+if os.environ.get("LIVECHAT_SETTINGS_JSON"):
+    LIVECHAT.update(json.loads(os.environ["LIVECHAT_SETTINGS_JSON"]))
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -19,6 +19,15 @@ from django_livechat.conf import DEFAULTS
 # Raised by redis-py 8 to 5 s, equal to channels-redis' blocking pop: its receive loop then
 # dies with TimeoutError and group messages are lost (channels_redis#422, redis-py#4091).
 REDIS_MIN_MAX_CONNECTIONS = 1000
+# Channels' layers drop events beyond their capacity, silently (100 by default, per channel;
+# on channels-redis one list holds every socket of a process). Clients repair the gaps, but
+# a capacity this small drops under an ordinary burst.
+MIN_LAYER_CAPACITY = 1000
+RECOMMENDED_LAYER_CAPACITY = 10_000
+CAPACITY_BACKENDS = (
+    "channels.layers.InMemoryChannelLayer",
+    "channels_redis.core.RedisChannelLayer",
+)
 WS_PREFIX_RE = re.compile(r"^(?:[A-Za-z0-9._~-]+/)+$")
 
 
@@ -84,6 +93,8 @@ VALUE_RULES: dict[str, tuple[str, Callable[[Any], bool], str]] = {
         "a relative path ending in '/', such as 'ws/livechat/'",
     ),
     "SQLITE_WAL": ("E016", _is_bool, "a bool"),
+    "RESPONDER_CONCURRENCY": ("E019", _is_positive_int, "a positive integer"),
+    "HEARTBEAT_INTERVAL": ("E020", _is_positive_number, "a positive number of seconds"),
 }
 
 
@@ -163,10 +174,10 @@ def check_channel_layer(**kwargs: Any) -> list[CheckMessage]:
         ]
     layer = layers["default"]
     backend = str(layer.get("BACKEND", "")) if isinstance(layer, dict) else ""
+    messages: list[CheckMessage] = _check_capacity(backend, layer)
     if not backend.startswith("channels_redis.") or _redis_py_major() < 8:
-        return []
+        return messages
     hosts = (layer.get("CONFIG") or {}).get("hosts") or [("localhost", 6379)]
-    messages: list[CheckMessage] = []
     untuned_timeout = any(
         not isinstance(h, dict) or "socket_timeout" not in h or h["socket_timeout"] is not None
         for h in hosts
@@ -204,6 +215,27 @@ def check_channel_layer(**kwargs: Any) -> list[CheckMessage]:
             )
         )
     return messages
+
+
+def _check_capacity(backend: str, layer: Any) -> list[CheckMessage]:
+    if backend not in CAPACITY_BACKENDS:
+        return []
+    capacity = (layer.get("CONFIG") or {}).get("capacity", 100)
+    sized = isinstance(capacity, int) and not isinstance(capacity, bool)
+    if sized and capacity >= MIN_LAYER_CAPACITY:
+        return []
+    return [
+        Warning(
+            f"The channel layer's capacity is {capacity!r}: under a burst of chat messages "
+            "group_send drops the events that do not fit, without an error (clients catch "
+            "up by seq, later).",
+            hint=(
+                f"Set 'capacity': {RECOMMENDED_LAYER_CAPACITY} (at least "
+                f"{MIN_LAYER_CAPACITY}) in CHANNEL_LAYERS['default']['CONFIG']."
+            ),
+            id="django_livechat.W005",
+        )
+    ]
 
 
 @register(Tags.database)

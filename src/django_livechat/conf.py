@@ -22,6 +22,7 @@ DEFAULTS: dict[str, Any] = {
     "RESPONDER": "django_livechat.responders.acknowledge",
     "RESPONDER_TIMEOUT": 10.0,
     "RESPONDER_ERRORS_TO_VISITOR": True,
+    "RESPONDER_CONCURRENCY": 8,
     # Visitor messages.
     "MAX_MESSAGE_LENGTH": 4000,
     "RATE_LIMIT_MESSAGES": 20,
@@ -32,6 +33,7 @@ DEFAULTS: dict[str, Any] = {
     "RECONNECT_MAX_RETRIES": 8,
     "RECONNECT_BASE_DELAY": 1.0,
     "DEFAULT_WEBSITE_ID": None,
+    "HEARTBEAT_INTERVAL": 25.0,
     # Transport.
     "WS_PATH_PREFIX": "ws/livechat/",
     # Storage.
@@ -69,6 +71,10 @@ class LivechatSettings:
         return bool(self._get("RESPONDER_ERRORS_TO_VISITOR"))
 
     @property
+    def RESPONDER_CONCURRENCY(self) -> int:
+        return int(self._get("RESPONDER_CONCURRENCY"))
+
+    @property
     def MAX_MESSAGE_LENGTH(self) -> int:
         return int(self._get("MAX_MESSAGE_LENGTH"))
 
@@ -101,6 +107,10 @@ class LivechatSettings:
     def DEFAULT_WEBSITE_ID(self) -> str | None:
         value = self._get("DEFAULT_WEBSITE_ID")
         return None if value is None else str(value)
+
+    @property
+    def HEARTBEAT_INTERVAL(self) -> float:
+        return float(self._get("HEARTBEAT_INTERVAL"))
 
     @property
     def WS_PATH_PREFIX(self) -> str:

@@ -11,11 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import ParamSpec, TypeVar
 
-from django.db import close_old_connections
+from django.db import InterfaceError, OperationalError, close_old_connections
+
+from django_livechat import errors
+
+logger = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -35,11 +40,19 @@ def _clean(func: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
 
 
 async def run_in_db_thread(func: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
-    """Run ``func`` in the read pool; connections are tidied in the same thread call."""
+    """Run ``func`` in the read pool; connections are tidied in the same thread call.
+
+    A database that cannot be reached is :class:`~django_livechat.errors.ChatError`
+    ``UNAVAILABLE``, which every transport reports as such (HTTP 503), not a crash.
+    """
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(
-        read_executor, functools.partial(_clean, func, *args, **kwargs)
-    )
+    try:
+        return await loop.run_in_executor(
+            read_executor, functools.partial(_clean, func, *args, **kwargs)
+        )
+    except (OperationalError, InterfaceError) as exc:
+        logger.warning("The database did not answer a read (%s)", exc)
+        raise errors.unavailable("The chat cannot reach its database just now.") from exc
 
 
 async def run_in_writer_thread(func: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:

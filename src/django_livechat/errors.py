@@ -14,6 +14,7 @@ MESSAGE_TOO_LONG = "MESSAGE_TOO_LONG"
 RATE_LIMITED = "RATE_LIMITED"
 INTERNAL_ERROR = "INTERNAL_ERROR"
 NOT_FOUND = "NOT_FOUND"
+UNAVAILABLE = "UNAVAILABLE"
 
 DEFAULT_MESSAGES = {
     INVALID_JSON: _("The frame is not a JSON object."),
@@ -26,7 +27,11 @@ DEFAULT_MESSAGES = {
     RATE_LIMITED: _("Too many messages; wait a moment."),
     INTERNAL_ERROR: _("Something went wrong on our side."),
     NOT_FOUND: _("Not found."),
+    UNAVAILABLE: _("The chat cannot store messages just now; send it again in a moment."),
 }
+
+#: Seconds a client waits before sending again what the database could not take.
+UNAVAILABLE_RETRY_AFTER = 2.0
 
 # HTTP status per code, for the HTTP API.
 HTTP_STATUS = {
@@ -40,20 +45,40 @@ HTTP_STATUS = {
     RATE_LIMITED: 429,
     INTERNAL_ERROR: 500,
     NOT_FOUND: 404,
+    UNAVAILABLE: 503,
 }
 
 
 class ChatError(Exception):
-    """A request the pipeline refuses; ``code`` is one of the constants above."""
+    """A request the pipeline refuses; ``code`` is one of the constants above.
+
+    A transport sets ``client_id`` when the refused request was a message, so the client
+    can tell which of its pending messages it is about.
+    """
 
     def __init__(self, code: str, message: str | None = None, *, retry_after: float | None = None):
         self.code = code
         self.message = message or str(DEFAULT_MESSAGES.get(code, code))
         self.retry_after = retry_after
+        self.client_id: str | None = None
         super().__init__(self.message)
+
+    def about(self, client_id: object) -> ChatError:
+        """This error, naming the message ``client_id`` (ignored if it is not text)."""
+        if isinstance(client_id, str):
+            self.client_id = client_id
+        return self
 
     def as_event(self) -> dict[str, object]:
         event: dict[str, object] = {"type": "error", "code": self.code, "message": self.message}
         if self.retry_after is not None:
             event["retry_after"] = round(self.retry_after, 1)
+        if self.client_id is not None:
+            event["client_id"] = self.client_id
         return event
+
+
+def unavailable(message: str) -> ChatError:
+    """``UNAVAILABLE``: the database could not be reached or was busy; nothing was done,
+    and the same request (the same ``client_id``) may be sent again safely."""
+    return ChatError(UNAVAILABLE, message, retry_after=UNAVAILABLE_RETRY_AFTER)

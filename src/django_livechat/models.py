@@ -102,6 +102,11 @@ class Conversation(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     last_message_at = models.DateTimeField(_("last message at"), null=True, blank=True)
+    # Set by the store with a conversation's first agent message: responders ask "has a
+    # person answered here?" of the conversation they are handed, without a query.
+    agent_replied_at = models.DateTimeField(
+        _("agent replied at"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("conversation")
@@ -115,6 +120,8 @@ class Conversation(models.Model):
                 fields=["website", "status", "-last_message_at"],
                 name="livechat_conv_inbox_idx",
             ),
+            # The dashboards' catch-up: what changed since a moment.
+            models.Index(fields=["website", "updated_at"], name="livechat_conv_changed_idx"),
         ]
 
     def __str__(self) -> str:
@@ -188,6 +195,34 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.role}: {self.content[:50]}"
+
+
+class PendingReply(models.Model):
+    """A visitor message whose automatic reply is still to be made.
+
+    Stored in the same transaction as the message (unless the reply was stored with it)
+    and deleted in the one that stores the reply, or when the responder has answered
+    nothing or failed. ``claimed_until`` is the lease of the server process working on it:
+    once it passes (the process died), any process may claim the message and answer it,
+    so every visitor message gets its reply once, across crashes and restarts.
+    """
+
+    message = models.OneToOneField(
+        Message,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="pending_reply",
+        verbose_name=_("message"),
+    )
+    claimed_until = models.DateTimeField(_("claimed until"), db_index=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=1)
+
+    class Meta:
+        verbose_name = _("pending reply")
+        verbose_name_plural = _("pending replies")
+
+    def __str__(self) -> str:
+        return f"reply to {self.message_id} (attempt {self.attempts})"
 
 
 class ReadMarker(models.Model):

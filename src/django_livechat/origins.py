@@ -65,6 +65,17 @@ def validate_origin_list(value: object) -> None:
             raise ValidationError(str(exc), code="invalid_origin") from None
 
 
+def origin_permitted(origin: str | None, allowed: list[str]) -> bool:
+    """The origin policy of the chat's sockets and HTTP API, for one website.
+
+    No ``Origin`` header: not a browser page (a browser always sends one on WebSockets and
+    cross-origin requests, and a client that is not a browser could forge any), or a
+    same-origin ``GET``; it passes, and still needs a valid visitor token for anything but
+    starting a conversation. A present ``Origin`` must be one of ``allowed``.
+    """
+    return origin is None or origin_allowed(origin, allowed)
+
+
 def origin_allowed(origin: str | None, allowed: list[str]) -> bool:
     """Whether the ``Origin`` header value ``origin`` is in ``allowed``."""
     if not origin:

@@ -38,6 +38,12 @@ class SlidingWindowLimiter:
         hits.append(now)
         return None
 
+    def undo(self, key: str) -> None:
+        """Give back ``key``'s newest hit: what it counted was not done (nothing stored)."""
+        hits = self._hits.get(key)
+        if hits:
+            hits.pop()
+
     def reset(self) -> None:
         self._hits.clear()
 

@@ -9,39 +9,68 @@ transaction, so a per-process writer can group-commit the messages of many conne
   of concurrent writers (threads, processes, connections);
 * a message with a ``client_id`` already stored in its conversation is not stored again:
   the existing row comes back with ``created=False``;
+* a visitor message that wants an automatic reply (a :class:`ReplyPlan`) gets it at most
+  once: an *inline* responder's reply is stored in the same transaction as the message,
+  otherwise a :class:`~django_livechat.models.PendingReply` row is, claimed by the caller
+  for ``lease`` seconds (see :mod:`django_livechat.pending`);
 * one bad item (an unknown conversation, a database error) fails alone, never the batch.
 
-How: the batch's first statement bumps the ``last_seq`` counters of its conversations. On
-PostgreSQL the rows are locked first, in primary-key order (so two batches never deadlock),
-serialising writers of one conversation; on SQLite the first write takes the database's
-write lock (a transaction that writes before it reads waits on the busy timeout instead of
-failing with "database is locked"). A rollback also rolls the counters back, so no seq is
-ever lost. A batch costs the same few statements whether it holds one message or hundreds.
+How: the batch first locks the rows of its conversations. On PostgreSQL they are locked
+in primary-key order (so two batches never deadlock), serialising writers of one
+conversation; on SQLite the first statement writes, which takes the database's write lock
+(a transaction that writes before it reads waits on the busy timeout instead of failing
+with "database is locked"). The counters are read under that lock and written back by
+the batch's last statement; a rollback rolls them back too, so no seq is ever lost. A
+batch costs the same few statements whether it holds one message or hundreds.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
-from django_livechat.models import Conversation, Message
+from django_livechat import pending
+from django_livechat.models import Conversation, Message, PendingReply
 
 logger = logging.getLogger(__name__)
 
-USER = str(Message.Role.USER)
+USER, AGENT = str(Message.Role.USER), str(Message.Role.AGENT)
+ASSISTANT = str(Message.Role.ASSISTANT)
 OPEN, RESOLVED = str(Conversation.Status.OPEN), str(Conversation.Status.RESOLVED)
+
+#: An inline responder: called in the writer's transaction, returns the reply text or None.
+InlineResponder = Callable[[Conversation, Message], "str | None"]
 
 
 class ConversationNotFound(LookupError):
     """The message's conversation does not exist (any more)."""
+
+
+def reply_client_id(message_id: UUID | str) -> str:
+    """The ``client_id`` of the automatic reply to a visitor message: one per message."""
+    return f"auto:{message_id}"
+
+
+@dataclass(frozen=True)
+class ReplyPlan:
+    """How a visitor message gets its automatic reply.
+
+    With ``inline``, that responder runs inside the batch's transaction and its reply is
+    stored with the message (only for responders that do no I/O and return at once).
+    Without, a :class:`~django_livechat.models.PendingReply` row claimed for ``lease``
+    seconds is stored with the message, and the caller runs the responder.
+    """
+
+    lease: float
+    inline: InlineResponder | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +85,18 @@ class NewMessage:
     is_manual: bool = False
     sender_id: Any = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    #: A visitor message to be answered by the responder.
+    reply: ReplyPlan | None = None
+    #: The visitor message this automatic reply answers: its pending row is settled.
+    reply_to: UUID | None = None
+
+
+#: What the caller must do about a visitor message's automatic reply.
+NO_REPLY = "none"  # nothing: none wanted, the responder said nothing, or it was settled before
+REPLIED = "replied"  # ``StoredMessage.reply`` is the reply (stored now, or before)
+CLAIMED = "claimed"  # this call holds the pending reply: run the responder, store its reply
+ELSEWHERE = "elsewhere"  # another process holds the pending reply and will answer
+FAILED = "failed"  # the inline responder raised: ``reply_error``
 
 
 @dataclass(frozen=True)
@@ -64,9 +105,17 @@ class StoredMessage:
 
     message: Message
     created: bool
+    #: The conversation as this batch left it, its website loaded.
+    conversation: Conversation | None = None
     #: A new visitor message that reopened its resolved conversation (in the same
     #: transaction); the pipeline announces the status change.
     reopened: bool = False
+    #: One of NO_REPLY, REPLIED, CLAIMED, ELSEWHERE, FAILED.
+    reply_state: str = NO_REPLY
+    reply: Message | None = None
+    #: Whether ``reply`` was stored by this batch (not found from before).
+    reply_created: bool = False
+    reply_error: BaseException | None = None
 
 
 Outcome = StoredMessage | Exception
@@ -91,59 +140,184 @@ def append_messages(items: Sequence[NewMessage], *, using: str = DEFAULT_DB_ALIA
         return []
     try:
         with transaction.atomic(using=using):
-            return _append_batch(items, using)
+            return _Batch(items, using).run()
     except Exception as exc:
         if len(items) == 1:
-            logger.exception("Storing a chat message failed")
+            logger.warning("Storing a chat message failed: %s", exc)
             return [exc]
         logger.warning("A batch of %d chat messages failed; retrying one by one", len(items))
     return [append_messages([item], using=using)[0] for item in items]
 
 
-def _append_batch(items: Sequence[NewMessage], using: str) -> list[Outcome]:
-    """Store a batch with a fixed number of statements, however many conversations.
+class _Batch:
+    """One transaction's worth of messages: a fixed number of statements for all of them.
 
-    Lock and bump every counter (one ``UPDATE``), find repeated client_ids (one
-    ``SELECT``), insert (one ``INSERT``), mark activity (one ``UPDATE``).
+    Lock the conversations (one statement, two on SQLite), find repeated client_ids (one
+    ``SELECT``, plus two for repeats that want replies), insert messages and inline
+    replies (one ``INSERT``), insert or settle pending replies (one statement each, when
+    there are any), write the counters and activity back (one ``UPDATE``).
     """
-    conversation_ids = [_as_uuid(item.conversation_id) for item in items]
-    counts = Counter(conversation_ids)
-    counters = _bump_counters(connections[using], counts)
-    last_seqs = {pk: seq for pk, (seq, _) in counters.items()}
-    resolved = {pk for pk, (_, status) in counters.items() if status == RESOLVED}
 
-    wanted = {
-        (pk, item.client_id)
-        for pk, item in zip(conversation_ids, items, strict=True)
-        if item.client_id is not None and pk in last_seqs
-    }
-    known: dict[tuple[UUID, str], Message] = {}
-    if wanted:
-        existing = Message.objects.using(using).filter(
-            conversation_id__in=list(last_seqs),
+    def __init__(self, items: Sequence[NewMessage], using: str) -> None:
+        self.items = items
+        self.using = using
+        self.now = timezone.now()
+        self.conversations: dict[UUID, Conversation] = {}
+        self.next_seq: dict[UUID, int] = {}
+        self.to_insert: list[Message] = []
+        self.pending_rows: list[PendingReply] = []
+        self.settled: set[UUID] = set()
+        self.reopened: set[UUID] = set()
+        self.agent_replied: set[UUID] = set()
+
+    def run(self) -> list[Outcome]:
+        ids = [_as_uuid(item.conversation_id) for item in self.items]
+        self.conversations = _lock_conversations(self.using, set(ids))
+        self.next_seq = {pk: c.last_seq for pk, c in self.conversations.items()}
+        known = self._known_messages(ids)
+        repeats = self._repeated_replies(ids, known)
+        drafts: list[_Draft | Exception] = []
+        for pk, item in zip(ids, self.items, strict=True):
+            conversation = self.conversations.get(pk)
+            if conversation is None:
+                drafts.append(ConversationNotFound(f"conversation {pk} does not exist"))
+                continue
+            key = (pk, item.client_id or "")
+            if item.client_id is not None and key in known:
+                drafts.append(self._repeat(known[key], item, conversation, repeats))
+                continue
+            message = self._new_row(conversation, item)
+            if item.client_id is not None:
+                known[key] = message  # a second copy inside this batch maps to the first
+            drafts.append(self._created(message, item, conversation))
+        self._write()
+        return [d if isinstance(d, Exception) else d.outcome() for d in drafts]
+
+    # ------------------------------------------------------------ reading
+
+    def _known_messages(self, ids: list[UUID]) -> dict[tuple[UUID, str], Message]:
+        wanted = {
+            (pk, item.client_id)
+            for pk, item in zip(ids, self.items, strict=True)
+            if item.client_id is not None and pk in self.conversations
+        }
+        known: dict[tuple[UUID, str], Message] = {}
+        if not wanted:
+            return known
+        rows = Message.objects.using(self.using).filter(
+            conversation_id__in=list(self.conversations),
             client_id__in={client_id for _, client_id in wanted},
         )
-        for message in existing:
+        for message in rows:
             key = (message.conversation_id, message.client_id or "")
             if key in wanted:
                 known[key] = message
+        return known
 
-    next_seq = {pk: last_seqs[pk] - counts[pk] for pk in last_seqs}
-    reopened: set[UUID] = set()
-    outcomes: list[Outcome] = []
-    to_insert: list[Message] = []
-    for pk, item in zip(conversation_ids, items, strict=True):
-        if pk not in last_seqs:
-            outcomes.append(ConversationNotFound(f"conversation {pk} does not exist"))
-            continue
-        key = (pk, item.client_id or "")
-        if item.client_id is not None and key in known:
-            outcomes.append(StoredMessage(known[key], created=False))
-            continue
-        next_seq[pk] += 1
+    def _repeated_replies(
+        self, ids: list[UUID], known: dict[tuple[UUID, str], Message]
+    ) -> _Repeats:
+        """For repeated visitor messages that want a reply: their replies and pending rows."""
+        messages = [
+            known[(pk, item.client_id or "")]
+            for pk, item in zip(ids, self.items, strict=True)
+            if item.reply is not None and (pk, item.client_id or "") in known
+        ]
+        repeats = _Repeats()
+        if not messages:
+            return repeats
+        by_client_id = {reply_client_id(m.id): m.id for m in messages}
+        for reply in Message.objects.using(self.using).filter(
+            conversation_id__in={m.conversation_id for m in messages},
+            client_id__in=list(by_client_id),
+        ):
+            repeats.replies[by_client_id[reply.client_id or ""]] = reply
+        lease = max(item.reply.lease for item in self.items if item.reply is not None)
+        repeats.claimed = pending.claim(
+            [m.id for m in messages if m.id not in repeats.replies],
+            lease=lease,
+            using=self.using,
+            now=self.now,
+        )
+        repeats.pending = set(
+            PendingReply.objects.using(self.using)
+            .filter(message_id__in=[m.id for m in messages])
+            .values_list("message_id", flat=True)
+        )
+        return repeats
+
+    # ------------------------------------------------------------ deciding
+
+    def _repeat(
+        self, message: Message, item: NewMessage, conversation: Conversation, repeats: _Repeats
+    ) -> _Draft:
+        draft = _Draft(message, created=False, conversation=conversation)
+        if item.reply is None or message.role != USER:
+            return draft
+        if message.id in repeats.replies:
+            draft.reply_state, draft.reply = REPLIED, repeats.replies[message.id]
+        elif message.id in repeats.claimed:
+            # Stored before, its reply never made (a crash): answer it now.
+            self._answer(draft, item.reply, claimed=True)
+        elif message.id in repeats.pending:
+            draft.reply_state = ELSEWHERE
+        return draft
+
+    def _created(self, message: Message, item: NewMessage, conversation: Conversation) -> _Draft:
+        draft = _Draft(message, created=True, conversation=conversation)
+        pk = conversation.pk
+        if item.role == USER and conversation.status == RESOLVED:
+            # A visitor writing in a resolved conversation reopens it.
+            conversation.status = OPEN
+            self.reopened.add(pk)
+            draft.reopened = True
+        if item.role == AGENT and conversation.agent_replied_at is None:
+            conversation.agent_replied_at = self.now
+            self.agent_replied.add(pk)
+        if item.reply_to is not None:
+            self.settled.add(item.reply_to)
+        if item.reply is not None:
+            self._answer(draft, item.reply, claimed=False)
+        return draft
+
+    def _answer(self, draft: _Draft, plan: ReplyPlan, *, claimed: bool) -> None:
+        """An inline reply now, or a pending reply for the caller to make."""
+        message, conversation = draft.message, draft.conversation
+        if plan.inline is None:
+            if not claimed:
+                until = self.now + timedelta(seconds=plan.lease)
+                self.pending_rows.append(PendingReply(message=message, claimed_until=until))
+            draft.reply_state = CLAIMED
+            return
+        try:
+            text = reply_text(plan.inline(conversation, message))
+        except Exception as exc:
+            draft.reply_state, draft.reply_error = FAILED, exc
+            if claimed:
+                self.settled.add(message.id)
+            return
+        if claimed:
+            self.settled.add(message.id)
+        if text is None:
+            return
+        draft.reply = self._new_row(
+            conversation,
+            NewMessage(
+                conversation_id=conversation.pk,
+                role=ASSISTANT,
+                content=text,
+                client_id=reply_client_id(message.id),
+                is_auto=True,
+            ),
+        )
+        draft.reply_state, draft.reply_created = REPLIED, True
+
+    def _new_row(self, conversation: Conversation, item: NewMessage) -> Message:
+        pk = conversation.pk
+        self.next_seq[pk] += 1
         message = Message(
             conversation_id=pk,
-            seq=next_seq[pk],
+            seq=self.next_seq[pk],
             role=item.role,
             content=item.content,
             client_id=item.client_id,
@@ -152,83 +326,100 @@ def _append_batch(items: Sequence[NewMessage], using: str) -> list[Outcome]:
             sender_id=item.sender_id,
             metadata=item.metadata,
         )
-        if item.client_id is not None:
-            known[key] = message  # a second copy inside this batch maps to the first
-        to_insert.append(message)
-        # A visitor writing in a resolved conversation reopens it.
-        reopens = item.role == USER and pk in resolved
-        if reopens:
-            resolved.discard(pk)
-            reopened.add(pk)
-        outcomes.append(StoredMessage(message, created=True, reopened=reopens))
+        self.to_insert.append(message)
+        return message
 
-    conversations = Conversation.objects.using(using)
-    if to_insert:
-        Message.objects.using(using).bulk_create(to_insert)
-        now = timezone.now()
-        # Only conversations that got a new message move up the inbox.
-        conversations.filter(pk__in={m.conversation_id for m in to_insert}).update(
-            last_message_at=now, updated_at=now
+    # ------------------------------------------------------------ writing
+
+    def _write(self) -> None:
+        messages = Message.objects.using(self.using)
+        if self.to_insert:
+            messages.bulk_create(self.to_insert)
+        if self.pending_rows:
+            PendingReply.objects.using(self.using).bulk_create(self.pending_rows)
+        if self.settled:
+            pending.settle(self.settled, using=self.using)
+        changed = {m.conversation_id for m in self.to_insert}
+        if not changed:
+            return
+        updates: dict[str, Any] = {
+            "last_seq": Case(*[When(pk=pk, then=Value(self.next_seq[pk])) for pk in changed]),
+            "last_message_at": self.now,
+            "updated_at": self.now,
+        }
+        if self.reopened:
+            updates["status"] = Case(
+                When(pk__in=self.reopened, then=Value(OPEN)), default=F("status")
+            )
+        if self.agent_replied:
+            updates["agent_replied_at"] = Case(
+                When(pk__in=self.agent_replied, then=Value(self.now)),
+                default=F("agent_replied_at"),
+            )
+        Conversation.objects.using(self.using).filter(pk__in=changed).update(**updates)
+        for pk in changed:
+            conversation = self.conversations[pk]
+            conversation.last_seq = self.next_seq[pk]
+            conversation.last_message_at = conversation.updated_at = self.now
+
+
+@dataclass
+class _Repeats:
+    replies: dict[UUID, Message] = field(default_factory=dict)
+    claimed: set[UUID] = field(default_factory=set)
+    pending: set[UUID] = field(default_factory=set)
+
+
+@dataclass
+class _Draft:
+    message: Message
+    created: bool
+    conversation: Conversation
+    reopened: bool = False
+    reply_state: str = NO_REPLY
+    reply: Message | None = None
+    reply_created: bool = False
+    reply_error: BaseException | None = None
+
+    def outcome(self) -> StoredMessage:
+        return StoredMessage(
+            message=self.message,
+            created=self.created,
+            conversation=self.conversation,
+            reopened=self.reopened,
+            reply_state=self.reply_state,
+            reply=self.reply,
+            reply_created=self.reply_created,
+            reply_error=self.reply_error,
         )
-        if reopened:
-            conversations.filter(pk__in=reopened).update(status=OPEN)
-    for pk, seq in next_seq.items():
-        if seq != last_seqs[pk]:  # some were repeats: give their numbers back (rare)
-            conversations.filter(pk=pk).update(last_seq=seq)
-    return outcomes
 
 
-def _bump_counters(
-    connection: BaseDatabaseWrapper, counts: Counter[UUID]
-) -> dict[UUID, tuple[int, str]]:
-    """Add ``counts[pk]`` to each conversation's ``last_seq``; return ``(last_seq, status)``.
+def reply_text(result: object) -> str | None:
+    """What a responder returned, as the reply's text: None (or blank) for no reply;
+    ``TypeError`` for anything but a string."""
+    if result is None:
+        return None
+    if not isinstance(result, str):
+        raise TypeError(f"The responder returned {type(result).__name__}, not str or None")
+    return result.strip() or None
 
-    Missing conversations are absent from the result. This is the transaction's first
-    write, so it takes the lock (see the module docstring); on PostgreSQL the rows are
-    locked first in primary-key order, so that two batches never deadlock.
+
+def _lock_conversations(using: str, ids: set[UUID]) -> dict[UUID, Conversation]:
+    """The batch's conversations (website loaded), locked until the transaction ends.
+
+    Missing ones are absent. This is the transaction's first statement and takes the lock
+    (see the module docstring).
     """
-    meta = Conversation._meta
-    pk_field = meta.pk
-    assert pk_field is not None
-    quote = connection.ops.quote_name
-    table, pk_column = quote(meta.db_table), quote(pk_field.column)
-    seq_column, status_column = quote("last_seq"), quote("status")
-    keys = {pk: pk_field.get_db_prep_value(pk, connection) for pk in counts}
-    in_list = ", ".join(["%s"] * len(keys))
-    with connection.cursor() as cursor:
-        if connection.features.has_select_for_update:
-            cursor.execute(
-                f"SELECT {pk_column} FROM {table} WHERE {pk_column} IN ({in_list}) "
-                f"ORDER BY {pk_column} FOR UPDATE",
-                list(keys.values()),
-            )
-        branches = " ".join(["WHEN %s THEN %s"] * len(keys))
-        update = (
-            f"UPDATE {table} SET {seq_column} = {seq_column} + CASE {pk_column} {branches} END "
-            f"WHERE {pk_column} IN ({in_list})"
-        )
-        params: list[Any] = [p for pk, n in counts.items() for p in (keys[pk], n)]
-        params.extend(keys.values())
-        if _can_return_from_update(connection):
-            cursor.execute(f"{update} RETURNING {pk_column}, {seq_column}, {status_column}", params)
-        else:
-            cursor.execute(update, params)
-            cursor.execute(
-                f"SELECT {pk_column}, {seq_column}, {status_column} FROM {table} "
-                f"WHERE {pk_column} IN ({in_list})",
-                list(keys.values()),
-            )
-        return {_as_uuid(pk): (seq, status) for pk, seq, status in cursor.fetchall()}
-
-
-def _can_return_from_update(connection: BaseDatabaseWrapper) -> bool:
-    if connection.vendor == "postgresql":
-        return True
-    if connection.vendor == "sqlite":
-        import sqlite3
-
-        return sqlite3.sqlite_version_info >= (3, 35)
-    return False
+    connection = connections[using]
+    rows = Conversation.objects.using(using).select_related("website").filter(pk__in=ids)
+    if connection.features.has_select_for_update:
+        # Only the conversations' rows: every batch would otherwise queue on the website's.
+        of = ("self",) if connection.features.has_select_for_update_of else ()
+        rows = rows.select_for_update(of=of).order_by("pk")
+    else:
+        # A write first, so that SQLite takes its write lock before reading the counters.
+        Conversation.objects.using(using).filter(pk__in=ids).update(last_seq=F("last_seq"))
+    return {conversation.pk: conversation for conversation in rows}
 
 
 def _as_uuid(value: Any) -> UUID:

@@ -30,5 +30,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "agentName": display_name(request.user),
         "typingTimeout": livechat_settings.TYPING_TIMEOUT,
         "reconnectBaseDelay": livechat_settings.RECONNECT_BASE_DELAY,
+        "heartbeatInterval": livechat_settings.HEARTBEAT_INTERVAL,
     }
     return render(request, "django_livechat/dashboard.html", {"livechat_config": config})

@@ -29,8 +29,12 @@ def _commit(items: Sequence[NewMessage]) -> list[Outcome]:
     """Runs in the writer thread: store a batch, then announce what was created."""
     outcomes = append_messages(items)
     for outcome in outcomes:
-        if isinstance(outcome, StoredMessage) and outcome.created:
+        if not isinstance(outcome, StoredMessage):
+            continue
+        if outcome.created:
             _announce(outcome.message)
+        if outcome.reply_created and outcome.reply is not None:
+            _announce(outcome.reply)
     return outcomes
 
 

@@ -16,8 +16,8 @@ from django_livechat.conf import DEFAULT_AUTO_RESPONSE_TEXT
 from django_livechat.groups import agent_group, conversation_group, website_group
 from django_livechat.models import Conversation, Message, ReadMarker
 from tests.api.conftest import assert_error, open_conversation, post_message
-from tests.api.test_broadcast import received, subscribe
 from tests.factories import make_website
+from tests.layer import received, subscribe
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -195,8 +195,10 @@ def test_post_an_agent_message(sites, ann, api):
     stored = Message.objects.get(pk=message["message_id"])
     assert stored.sender == sites["ann"]
     for channel in (to_visitor, to_dashboards):
-        events = async_to_sync(received)(channel)
-        assert [e["message"] for e in events if e["type"] == "livechat.message"] == [message]
+        frames = async_to_sync(received)(channel)
+        assert [f for f in frames if f["type"] == "chat_message"] == [
+            {"type": "chat_message", **message}
+        ]
 
     # The same client_id: the stored message, nothing new sent.
     again = ann.post(
@@ -247,28 +249,28 @@ def test_assign_resolve_reopen_and_mark_read(sites, ann):
     assignments = [
         e["assigned_agent"] and e["assigned_agent"]["name"]
         for e in async_to_sync(received)(to_dashboards)
-        if e["type"] == "livechat.assignment"
+        if e["type"] == "assignment"
     ]
     assert assignments == ["Ann Agent", "cat", None]
 
     assert ann.post(url("resolve", cid)).json()["status"] == "resolved"
     assert ann.post(url("reopen", cid)).json()["status"] == "open"
-    statuses = [e for e in async_to_sync(received)(to_visitor) if e["type"] == "livechat.status"]
+    statuses = [e for e in async_to_sync(received)(to_visitor) if e["type"] == "status"]
     assert statuses == [
-        {"type": "livechat.status", "conversation_id": cid, "status": "resolved"},
-        {"type": "livechat.status", "conversation_id": cid, "status": "open"},
+        {"type": "status", "conversation_id": cid, "status": "resolved"},
+        {"type": "status", "conversation_id": cid, "status": "open"},
     ]
     to_dashboard_statuses = [
         (e["status"], e["by"])
         for e in async_to_sync(received)(to_dashboards)
-        if e["type"] == "livechat.status"
+        if e["type"] == "status"
     ]
     assert to_dashboard_statuses == [("resolved", ann_data), ("open", ann_data)]
 
     read = ann.post(url("read", cid), {"seq": 1}, format="json")
     assert read.status_code == 200
     assert read.json() == {"conversation_id": cid, "last_read_seq": 1, "unread": 0}
-    assert async_to_sync(received)(to_ann) == [{"type": "livechat.read", **read.json()}]
+    assert async_to_sync(received)(to_ann) == [{"type": "read", **read.json()}]
     assert ReadMarker.objects.get(user=sites["ann"]).last_read_seq == 1
     assert ann.get(url("conversation", cid)).json()["unread"] == 0
     for body in ({}, {"seq": "2"}, {"seq": -1}):
@@ -305,7 +307,8 @@ def test_a_superuser_sees_everything_and_staff_serving_none_nothing(sites, admin
     listed = {c["conversation_id"] for c in root.get(url("conversations")).json()["conversations"]}
     assert listed == {sites["shop_id"], sites["blog_id"]}
     idle = agent_client(make_user("idle", is_staff=True))
-    assert idle.get(url("conversations")).json() == {"conversations": [], "has_more": False}
+    inbox = idle.get(url("conversations")).json()
+    assert (inbox["conversations"], inbox["has_more"]) == ([], False)
     assert_error(idle.post(url("resolve", sites["shop_id"])), 403, "FORBIDDEN")
 
 

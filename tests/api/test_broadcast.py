@@ -13,47 +13,18 @@ Two ways to call the sync API view, as servers do:
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
-
 import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
 from django.test import AsyncClient
 
 from django_livechat.conf import DEFAULT_AUTO_RESPONSE_TEXT
 from django_livechat.groups import conversation_group, website_group
 from tests.api.conftest import conversations_url, messages_url, open_conversation, post_message
 from tests.factories import SHOP_ORIGIN, make_website
+from tests.layer import chat_messages, received, subscribe
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-async def subscribe(group: str) -> str:
-    layer = get_channel_layer()
-    channel: str = await layer.new_channel()
-    await layer.group_add(group, channel)
-    return channel
-
-
-async def received(channel: str) -> list[dict[str, Any]]:
-    """Every event waiting on ``channel``."""
-    layer = get_channel_layer()
-    events = []
-    while True:
-        try:
-            events.append(await asyncio.wait_for(layer.receive(channel), timeout=0.3))
-        except asyncio.TimeoutError:
-            return events
-
-
-def chat_messages(events: list[dict[str, Any]]) -> list[tuple[int, str, str]]:
-    return [
-        (e["message"]["seq"], e["message"]["role"], e["message"]["message"])
-        for e in events
-        if e["type"] == "livechat.message"
-    ]
 
 
 EXPECTED = [(1, "user", "hello"), (2, "assistant", DEFAULT_AUTO_RESPONSE_TEXT)]
@@ -78,13 +49,11 @@ async def test_an_http_message_is_broadcast_over_asgi():
     )
     assert response.status_code == 201
 
-    for channel, responder_typing in ((to_visitor, [True, False]), (to_dashboard, [])):
-        events = await received(channel)
-        assert chat_messages(events) == EXPECTED
-        typing = [e["is_typing"] for e in events if e["type"] == "livechat.typing"]
-        # The visitor sees the assistant "type" while the responder runs; agents see the
-        # reply itself.
-        assert typing == responder_typing
+    for channel in (to_visitor, to_dashboard):
+        frames = await received(channel)
+        assert chat_messages(frames) == EXPECTED
+        # The default responder is inline: its reply comes with the message, no typing.
+        assert [f for f in frames if f["type"] == "typing"] == []
 
     # A repeat is answered to its sender only: nothing new goes out.
     again = await client.post(

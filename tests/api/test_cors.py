@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from channels.db import database_sync_to_async
 from django.test import AsyncClient, override_settings
@@ -149,3 +151,32 @@ async def test_cors_over_asgi():
     assert "authorization" in listed(response["Access-Control-Allow-Headers"])
     response = await client.options(messages_url(), headers={**headers, "Origin": FOREIGN_ORIGIN})
     assert ACAO not in response
+
+
+async def test_the_origins_are_never_read_on_the_event_loop(monkeypatch):
+    await database_sync_to_async(make_website)()
+    website_origins.clear()
+    on_the_loop = []
+    query = cors._query_origins
+
+    def watched():
+        try:
+            asyncio.get_running_loop()
+            on_the_loop.append(True)
+        except RuntimeError:
+            on_the_loop.append(False)
+        return query()
+
+    monkeypatch.setattr(cors, "_query_origins", watched)
+    headers = {"Origin": SHOP_ORIGIN, "Access-Control-Request-Method": "POST"}
+    response = await AsyncClient().options(messages_url(), headers=headers)
+    assert response[ACAO] == SHOP_ORIGIN
+    assert on_the_loop == [False]  # loaded once, in request_started's worker thread
+
+
+async def test_on_the_event_loop_a_cold_cache_says_no_rather_than_wait(rf, monkeypatch, caplog):
+    website_origins.clear()
+    monkeypatch.setattr(cors, "_query_origins", lambda: pytest.fail("queried on the loop"))
+    request = rf.options(messages_url(), headers={"Origin": SHOP_ORIGIN})
+    assert cors.cors_allowed(None, request) is False
+    assert "were not loaded before this request" in caplog.text

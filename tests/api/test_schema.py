@@ -89,7 +89,15 @@ def test_the_schema_describes_the_api(api, capsys):
     assert messages["get"]["security"] == [{"visitorToken": []}]
     # The token is never a query parameter; after_seq is the only one.
     assert [p["name"] for p in messages["get"]["parameters"]] == ["after_seq"]
-    assert set(messages["post"]["responses"]) == {"200", "201", "400", "403", "413", "429"}
+    assert set(messages["post"]["responses"]) == {
+        "200",
+        "201",
+        "400",
+        "403",
+        "413",
+        "429",
+        "503",
+    }
     error = {"$ref": "#/components/schemas/LivechatError"}
     assert messages["post"]["responses"]["429"]["content"]["application/json"]["schema"] == error
     post_body = components["LivechatPostMessageRequest"]

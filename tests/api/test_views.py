@@ -4,9 +4,10 @@ import uuid
 
 import pytest
 from django.conf import settings
+from django.db import OperationalError
 from django.test import override_settings
 
-from django_livechat import errors
+from django_livechat import errors, store
 from django_livechat.conf import DEFAULT_AUTO_RESPONSE_TEXT
 from django_livechat.models import Conversation, Message, Website
 from django_livechat.signals import conversation_created, message_stored
@@ -266,7 +267,25 @@ def test_rate_limited(api, website):
     data = assert_error(response, 429, errors.RATE_LIMITED)
     assert 0 < data["retry_after"] <= 30
     assert 1 <= int(response["Retry-After"]) <= 30
+    assert data["client_id"] == "3"  # which pending message the refusal is about
     assert not Message.objects.filter(client_id="3").exists()
+
+
+def test_a_database_outage_answers_503_and_the_retry_stores_once(api, website, monkeypatch):
+    token = open_conversation(api, website)["visitor_token"]
+
+    def refuse(batch):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(store._Batch, "run", refuse)
+        response = post_message(api, token, "hello?", "c-1")
+    data = assert_error(response, 503, errors.UNAVAILABLE)
+    assert (data["client_id"], data["retry_after"], response["Retry-After"]) == ("c-1", 2.0, "2")
+    assert not Message.objects.exists()
+    retry = post_message(api, token, "hello?", "c-1")
+    assert retry.status_code == 201 and retry.json()["reply"] is not None
+    assert Message.objects.count() == 2
 
 
 @pytest.mark.parametrize(

@@ -11,12 +11,9 @@ from typing import Any
 from uuid import UUID
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 
-from django_livechat import pipeline
-from django_livechat.groups import conversation_group
 from django_livechat.models import Conversation, Message, Website
-from django_livechat.payloads import message_data
+from django_livechat.pipeline import events, frames
 from django_livechat.store import NewMessage, append_message
 
 
@@ -44,25 +41,24 @@ def agent_says(conversation_id: str, text: str, sender_name: str, broadcast: boo
         )
     )
     if broadcast:
-        async_to_sync(pipeline.broadcast_message)(
-            conversation.website_id, message_data(stored.message)
-        )
+        out = events.Frames(conversation.id, conversation.website_id)
+        async_to_sync(out.message(frames.message_data(stored.message)).send)()
     return int(stored.message.seq)
 
 
 def agent_typing(conversation_id: str, is_typing: bool) -> None:
     conversation = Conversation.objects.get(pk=UUID(conversation_id))
-    async_to_sync(pipeline.broadcast_typing)(
-        conversation.id, conversation.website_id, str(Message.Role.AGENT), is_typing
-    )
+    out = events.Frames(conversation.id, conversation.website_id)
+    out.to_visitors(frames.typing(conversation.id, str(Message.Role.AGENT), is_typing))
+    async_to_sync(out.send)()
 
 
 def set_status(conversation_id: str, status: str) -> None:
-    """The dashboard's ``status`` event (issue 5 broadcasts it on resolve and reopen)."""
-    async_to_sync(get_channel_layer().group_send)(
-        conversation_group(UUID(conversation_id)),
-        {"type": "livechat.status", "conversation_id": conversation_id, "status": status},
-    )
+    """The ``status`` event the dashboard's resolve and reopen send the visitor."""
+    conversation = Conversation.objects.get(pk=UUID(conversation_id))
+    out = events.Frames(conversation.id, conversation.website_id)
+    out.to_visitors(frames.status(conversation.id, status, by=None, for_agents=False))
+    async_to_sync(out.send)()
 
 
 def messages(conversation_id: str) -> list[dict[str, Any]]:

@@ -10,66 +10,23 @@ from typing import Any
 import pytest
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
-from channels.routing import URLRouter
-from channels.testing import WebsocketCommunicator
 from django.test import override_settings
 
 from django_livechat import pipeline
 from django_livechat.conf import DEFAULT_AUTO_RESPONSE_TEXT
 from django_livechat.groups import website_group
 from django_livechat.models import Conversation, Message, Website
-from django_livechat.routing import websocket_urlpatterns
-from tests.factories import SHOP_ORIGIN, make_website
+from django_livechat.pipeline import typing as typing_module
+from tests.factories import make_website
+from tests.layer import decode, received
+from tests.sockets import Visitor
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-application = URLRouter(websocket_urlpatterns)
-PATH = "/ws/livechat/widget/"
 
 
 @pytest.fixture
 async def website() -> Website:
     return await database_sync_to_async(make_website)()
-
-
-class Visitor:
-    """A communicator with helpers for the protocol."""
-
-    def __init__(self, origin: str | None = SHOP_ORIGIN) -> None:
-        headers = [(b"origin", origin.encode())] if origin else []
-        self.ws = WebsocketCommunicator(application, PATH, headers=headers)
-
-    async def __aenter__(self) -> Visitor:
-        connected, _ = await self.ws.connect()
-        assert connected
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await pipeline.drain()
-        await self.ws.disconnect()
-
-    async def send(self, **frame: Any) -> None:
-        await self.ws.send_json_to(frame)
-
-    async def recv(self, timeout: float = 3) -> dict[str, Any]:
-        return await self.ws.receive_json_from(timeout=timeout)
-
-    async def recv_type(self, wanted: str, timeout: float = 3) -> dict[str, Any]:
-        """The next event of type ``wanted``, skipping typing events."""
-        while True:
-            event = await self.recv(timeout)
-            if event["type"] == wanted:
-                return event
-            assert event["type"] == "typing", event
-
-    async def identify(self, website: Website, **extra: Any) -> dict[str, Any]:
-        await self.send(type="identify", website_id=str(website.id), **extra)
-        event = await self.recv()
-        assert event["type"] == "identified", event
-        return event
-
-    async def nothing(self) -> None:
-        assert await self.ws.receive_nothing(timeout=0.2)
 
 
 async def test_identify_creates_conversation(website):
@@ -86,13 +43,13 @@ async def test_identify_creates_conversation(website):
         await v.nothing()
 
 
-async def test_chat_message_echo_then_auto_reply_and_typing_ends(website):
+async def test_chat_message_echo_then_auto_reply(website):
     async with Visitor() as v:
         identified = await v.identify(website)
         await v.send(type="chat_message", message="Hello there", client_id="c-1")
-        events = [await v.recv() for _ in range(4)]
-        assert [e["type"] for e in events] == ["chat_message", "typing", "chat_message", "typing"]
-        mine, typing_on, reply, typing_off = events
+        mine, reply = [await v.recv() for _ in range(2)]
+        # The default responder is inline: its reply comes with the message, no typing.
+        assert mine["type"] == reply["type"] == "chat_message"
         assert mine["message"] == "Hello there"
         assert mine["role"] == "user"
         assert mine["seq"] == 1
@@ -100,24 +57,44 @@ async def test_chat_message_echo_then_auto_reply_and_typing_ends(website):
         assert mine["conversation_id"] == identified["conversation_id"]
         assert mine["is_auto"] is False and mine["is_manual"] is False
         assert uuid.UUID(mine["message_id"]) and mine["timestamp"]
+        assert reply["role"] == "assistant"
+        assert reply["is_auto"] is True
+        assert reply["seq"] == 2
+        assert reply["client_id"] == f"auto:{mine['message_id']}"
+        assert reply["message"] == DEFAULT_AUTO_RESPONSE_TEXT
+        await v.nothing()
+        # A second message works the same way.
+        await v.send(type="chat_message", message="Again", client_id="c-2")
+        second, second_reply = [await v.recv() for _ in range(2)]
+        assert (second["seq"], second_reply["seq"]) == (3, 4)
+    assert await Message.objects.filter(conversation_id=identified["conversation_id"]).acount() == 4
+
+
+async def slow_echo(conversation, message):
+    await asyncio.sleep(0.05)
+    return f"echo: {message.content}"
+
+
+@override_settings(
+    LIVECHAT={"SQLITE_WAL": True, "RESPONDER": "tests.consumers.test_visitor.slow_echo"}
+)
+async def test_a_reply_that_takes_time_comes_between_typing_events(website):
+    async with Visitor() as v:
+        identified = await v.identify(website)
+        await v.send(type="chat_message", message="Hello there", client_id="c-1")
+        events = [await v.recv() for _ in range(4)]
+        assert [e["type"] for e in events] == ["chat_message", "typing", "chat_message", "typing"]
+        mine, typing_on, reply, typing_off = events
+        assert mine["seq"] == 1
         assert typing_on == {
             "type": "typing",
             "conversation_id": identified["conversation_id"],
             "role": "assistant",
             "is_typing": True,
         }
-        assert reply["role"] == "assistant"
-        assert reply["is_auto"] is True
-        assert reply["seq"] == 2
-        assert reply["message"] == DEFAULT_AUTO_RESPONSE_TEXT
+        assert (reply["seq"], reply["message"]) == (2, "echo: Hello there")
         assert typing_off["is_typing"] is False
-        # A second message works the same way.
-        await v.send(type="chat_message", message="Again", client_id="c-2")
-        second = await v.recv_type("chat_message")
-        second_reply = await v.recv_type("chat_message")
-        assert (second["seq"], second_reply["seq"]) == (3, 4)
-        assert (await v.recv())["is_typing"] is False
-    assert await Message.objects.filter(conversation_id=identified["conversation_id"]).acount() == 4
+        await v.nothing()
 
 
 async def test_every_socket_of_the_conversation_receives_messages(website):
@@ -150,14 +127,12 @@ async def test_repeated_client_id_is_stored_once_and_acked_to_sender(website):
         identified = await v.identify(website)
         await v.send(type="chat_message", message="Once", client_id="same")
         original = await v.recv_type("chat_message")
-        await v.recv_type("chat_message")  # the auto reply
-        assert (await v.recv())["is_typing"] is False
+        reply = await v.recv_type("chat_message")
         await v.send(type="chat_message", message="Once", client_id="same")
-        again = await v.recv()
-        assert again["type"] == "chat_message"
-        assert again["message_id"] == original["message_id"]
-        assert again["seq"] == original["seq"]
-        await v.nothing()  # no second auto reply, no typing
+        # The sender alone gets the stored copy and its reply again; nothing is stored.
+        assert await v.recv() == {"type": "chat_message", **_without_type(original)}
+        assert await v.recv() == reply
+        await v.nothing()
     count = await Message.objects.filter(conversation_id=identified["conversation_id"]).acount()
     assert count == 2
 
@@ -197,7 +172,18 @@ async def test_ping_pong_before_and_after_identify(website):
         assert await v.recv() == {"type": "pong"}
         await v.identify(website)
         await v.send(type="ping")
-        assert await v.recv() == {"type": "pong"}
+        # Once identified, the pong says how far the conversation goes: a client that
+        # holds less missed something live and asks for history.
+        assert await v.recv() == {"type": "pong", "last_seq": 0}
+        await v.send(type="chat_message", message="hi", client_id="p")
+        await v.recv_type("chat_message")
+        await v.recv_type("chat_message")
+        await v.send(type="ping", last_seq=2)
+        assert await v.recv() == {"type": "pong", "last_seq": 2}
+
+
+def _without_type(frame: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in frame.items() if k != "type"}
 
 
 async def assert_error(v: Visitor, code: str) -> dict[str, Any]:
@@ -210,7 +196,7 @@ async def assert_error(v: Visitor, code: str) -> dict[str, Any]:
 
 async def assert_still_usable(v: Visitor) -> None:
     await v.send(type="ping")
-    assert await v.recv() == {"type": "pong"}
+    assert (await v.recv())["type"] == "pong"
 
 
 async def test_invalid_json_frames(website):
@@ -331,7 +317,6 @@ async def test_rate_limited(website):
             await v.send(type="chat_message", message=f"m{n}", client_id=f"c{n}")
             await v.recv_type("chat_message")
             await v.recv_type("chat_message")
-            assert (await v.recv())["is_typing"] is False
         await v.send(type="chat_message", message="too many", client_id="c3")
         event = await assert_error(v, "RATE_LIMITED")
         assert 0 < event["retry_after"] <= 60
@@ -420,44 +405,41 @@ async def test_async_responder(website):
         assert reply["message"] == "echo: ping? (Shop)"
 
 
+async def next_frame(layer, channel: str, timeout: float = 2) -> dict[str, Any]:
+    (frame,) = decode(await asyncio.wait_for(layer.receive(channel), timeout))
+    return frame
+
+
 async def test_visitor_typing_reaches_dashboards_and_ends(website):
     layer = get_channel_layer()
     dashboard = await layer.new_channel()
     await layer.group_add(website_group(website.id), dashboard)
     async with Visitor() as v:
         identified = await v.identify(website)
-        new_conversation = await layer.receive(dashboard)
-        assert new_conversation["event"] == "new_conversation"
+        new_conversation = await next_frame(layer, dashboard)
+        assert new_conversation["type"] == "new_conversation"
         assert new_conversation["conversation"]["conversation_id"] == identified["conversation_id"]
         await v.send(type="typing", is_typing=True)
-        event = await asyncio.wait_for(layer.receive(dashboard), 2)
-        assert event == {
-            "type": "livechat.typing",
+        assert await next_frame(layer, dashboard) == {
+            "type": "typing",
             "conversation_id": identified["conversation_id"],
             "role": "user",
             "is_typing": True,
         }
-        # Sending the message ends the typing state.
+        # Sending the message ends the typing state, at once.
         await v.send(type="chat_message", message="done typing", client_id="t")
-        event = await asyncio.wait_for(layer.receive(dashboard), 2)
-        assert event["type"] == "livechat.typing" and event["is_typing"] is False
-        event = await asyncio.wait_for(layer.receive(dashboard), 2)
-        assert event["type"] == "livechat.message"
-        assert event["message"]["message"] == "done typing"
+        event = await next_frame(layer, dashboard)
+        assert event["type"] == "typing" and event["is_typing"] is False
+        (message, reply) = decode(await asyncio.wait_for(layer.receive(dashboard), 2))
+        assert (message["message"], reply["role"]) == ("done typing", "assistant")
         await v.recv_type("chat_message")
         await v.recv_type("chat_message")
         # Typing, then leaving: the dashboards hear it ended.
+        await asyncio.sleep(typing_module.MIN_INTERVAL)
         await v.send(type="typing", is_typing=True)
-        await v.recv()  # the last typing event of the responder
-        await pipeline.drain()
-    seen = []
-    while True:
-        try:
-            seen.append(await asyncio.wait_for(layer.receive(dashboard), 0.5))
-        except asyncio.TimeoutError:
-            break
-    user_typing = [e["is_typing"] for e in seen if e.get("role") == "user"]
-    assert user_typing[-2:] == [True, False]
+        assert (await next_frame(layer, dashboard))["is_typing"] is True
+    seen = await received(dashboard, timeout=1.5)
+    assert [f["is_typing"] for f in seen if f.get("role") == "user"] == [False]
 
 
 @override_settings(LIVECHAT={"TYPING_TIMEOUT": 0.2, "SQLITE_WAL": True})
@@ -467,11 +449,31 @@ async def test_visitor_typing_times_out(website):
     await layer.group_add(website_group(website.id), dashboard)
     async with Visitor() as v:
         await v.identify(website)
-        await layer.receive(dashboard)  # new_conversation
+        await next_frame(layer, dashboard)  # new_conversation
         await v.send(type="typing", is_typing=True)
-        assert (await asyncio.wait_for(layer.receive(dashboard), 2))["is_typing"] is True
-        expired = await asyncio.wait_for(layer.receive(dashboard), 2)
-        assert expired["type"] == "livechat.typing" and expired["is_typing"] is False
+        assert (await next_frame(layer, dashboard))["is_typing"] is True
+        expired = await next_frame(layer, dashboard, timeout=3)
+        assert expired["type"] == "typing" and expired["is_typing"] is False
+
+
+async def test_a_typing_flood_is_coalesced(website):
+    """Hundreds of typing frames a second reach the dashboards as one event a second."""
+    layer = get_channel_layer()
+    dashboard = await layer.new_channel()
+    await layer.group_add(website_group(website.id), dashboard)
+    async with Visitor() as v:
+        await v.identify(website)
+        await next_frame(layer, dashboard)  # new_conversation
+        started = asyncio.get_running_loop().time()
+        for n in range(300):
+            await v.send(type="typing", is_typing=n % 2 == 0)
+            await asyncio.sleep(0.005)
+        await v.send(type="typing", is_typing=False)
+        flood_seconds = asyncio.get_running_loop().time() - started
+        seen = await received(dashboard, timeout=1.5)
+    typing = [f["is_typing"] for f in seen if f["type"] == "typing"]
+    assert 2 <= len(typing) <= flood_seconds / typing_module.MIN_INTERVAL + 3, typing
+    assert typing[-1] is False  # the newest state wins
 
 
 async def test_messages_posted_elsewhere_reach_the_socket(website):
@@ -531,7 +533,7 @@ async def test_errors_about_a_message_name_its_client_id(website):
         error = await assert_error(v, "MESSAGE_TOO_LONG")
         assert error["client_id"] == "pending-7"
         await v.send(type="ping", client_id="not-a-message")
-        assert await v.recv() == {"type": "pong"}
+        assert await v.recv() == {"type": "pong", "last_seq": 0}
         await v.send(type="typing", is_typing="yes", client_id="x")
         assert "client_id" not in await assert_error(v, "INVALID_MESSAGE")
 

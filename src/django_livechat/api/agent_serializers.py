@@ -19,6 +19,7 @@ from django_livechat.api.serializers import (
     _Untouched,
 )
 from django_livechat.models import Conversation
+from django_livechat.pipeline.validation import INBOX_LIMIT, MAX_INBOX_LIMIT
 
 # ---------------------------------------------------------------- requests
 
@@ -41,7 +42,17 @@ class ListConversationsQuerySerializer(RequestSerializer):
         choices=Conversation.Status.choices, required=False, help_text="Only open or resolved."
     )
     limit = serializers.IntegerField(
-        min_value=1, max_value=500, default=100, help_text="At most this many (1 to 500)."
+        min_value=1,
+        max_value=MAX_INBOX_LIMIT,
+        default=INBOX_LIMIT,
+        help_text=f"At most this many (1 to {MAX_INBOX_LIMIT}).",
+    )
+    changed_since = TextValue(
+        required=False,
+        help_text=(
+            "The cursor of an earlier answer: only the conversations that changed since "
+            "(new, new messages, status, assignment, the caller's read marker)."
+        ),
     )
 
 
@@ -123,6 +134,12 @@ class ConversationListSerializer(serializers.Serializer):  # type: ignore[type-a
 
     conversations = ConversationSerializer(many=True)
     has_more = serializers.BooleanField(help_text="More follow: ask with a larger limit.")
+    cursor = serializers.CharField(
+        help_text="Pass as changed_since to get only what changed after this answer."
+    )
+    changed_since = serializers.CharField(
+        required=False, help_text="The changed_since asked for: merge, do not replace."
+    )
 
 
 @extend_schema_serializer(component_name="LivechatAgentPostedMessage")

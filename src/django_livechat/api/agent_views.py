@@ -70,8 +70,8 @@ class AgentConversationsView(AgentAPIView):
     )
     def get(self, request: Request) -> Response:
         query = shapes.ListConversationsQuerySerializer(data=request.query_params).parsed()
-        conversations, has_more = async_to_sync(pipeline.list_conversations)(self.agent, **query)
-        return Response({"conversations": conversations, "has_more": has_more})
+        inbox = async_to_sync(pipeline.list_conversations)(self.agent, **query)
+        return Response({k: v for k, v in inbox.frame().items() if k != "type"})
 
 
 class AgentConversationView(AgentAPIView):

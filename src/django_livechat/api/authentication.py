@@ -40,7 +40,7 @@ class VisitorTokenAuthentication(BaseAuthentication):
             token = header[1].decode("ascii")
         except UnicodeDecodeError:
             raise ChatError(errors.FORBIDDEN, "The visitor token is not valid.") from None
-        session = async_to_sync(pipeline.authorize_visitor)(
+        session = async_to_sync(pipeline.session_from_token)(
             token, origin=request.headers.get("Origin")
         )
         return AnonymousUser(), session

@@ -3,24 +3,30 @@
 django-cors-headers asks :func:`cors_allowed` (a ``check_request_enabled`` receiver) about
 each request it sees; the receiver says yes only for this API's endpoints and an ``Origin``
 that some active website lists. The host's own ``CORS_*`` settings keep governing every
-other path. The pipeline checks the origin again against the conversation's website, so a
+other path. The pipeline checks the origin again against the conversation's website (the
+same policy as the sockets: :func:`django_livechat.origins.origin_permitted`), so a
 website only reaches its own conversations.
+
+Under ASGI django-cors-headers asks on the event loop, which must never wait for the
+database. So the list of origins is (re)loaded by a ``request_started`` receiver, which
+Django runs in a worker thread before the middleware, and only read on the loop.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from django.db import close_old_connections
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
 from django_livechat.models import Website
 from django_livechat.origins import normalize_origin
+
+logger = logging.getLogger(__name__)
 
 #: The API endpoints a browser calls cross-origin (URL names in the app's namespace).
 CORS_URL_NAMES = ("django_livechat:api-conversations", "django_livechat:api-messages")
@@ -37,33 +43,33 @@ class ActiveWebsiteOrigins:
         self._lock = threading.Lock()
         self._cached: tuple[float, frozenset[str]] | None = None
         self._generation = 0
-        # ASGI: django-cors-headers calls its signal on the event loop, where the ORM may
-        # not run, so the (rare) reload runs in this thread and the loop waits for it.
-        self._loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="livechat-cors")
+
+    def current(self) -> frozenset[str] | None:
+        """What is cached, even if stale (None before the first load); never queries."""
+        cached = self._cached
+        return None if cached is None else cached[1]
 
     def get(self) -> frozenset[str]:
+        """The origins, loaded first if stale: for sync code, never the event loop."""
+        self.refresh_if_stale()
+        cached = self._cached
+        return frozenset() if cached is None else cached[1]
+
+    def refresh_if_stale(self) -> None:
         cached = self._cached
         if cached is not None and cached[0] > time.monotonic():
-            return cached[1]
+            return
         generation = self._generation
-        origins = self._load()
+        origins = _query_origins()
         with self._lock:
             # Keep it only if no website changed while it loaded.
             if generation == self._generation:
                 self._cached = (time.monotonic() + CACHE_SECONDS, origins)
-        return origins
 
     def clear(self) -> None:
         with self._lock:
             self._generation += 1
             self._cached = None
-
-    def _load(self) -> frozenset[str]:
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return _query_origins()
-        return self._loader.submit(_query_origins_in_thread).result()
 
 
 def _query_origins() -> frozenset[str]:
@@ -77,14 +83,6 @@ def _query_origins() -> frozenset[str]:
     return frozenset(origins)
 
 
-def _query_origins_in_thread() -> frozenset[str]:
-    close_old_connections()
-    try:
-        return _query_origins()
-    finally:
-        close_old_connections()
-
-
 website_origins = ActiveWebsiteOrigins()
 
 
@@ -96,6 +94,14 @@ def api_paths() -> set[str]:
         return set()
 
 
+def _on_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
 def cors_allowed(sender: Any, request: HttpRequest, **kwargs: Any) -> bool:
     """``check_request_enabled`` receiver: CORS for an API path and an active website's origin."""
     origin = request.headers.get("Origin")
@@ -105,7 +111,33 @@ def cors_allowed(sender: Any, request: HttpRequest, **kwargs: Any) -> bool:
         wanted = normalize_origin(origin)
     except ValueError:
         return False
-    return wanted in website_origins.get()
+    if not _on_event_loop():
+        return wanted in website_origins.get()
+    origins = website_origins.current()
+    if origins is None:
+        # Not loaded by request_started (a host that sends none): say no rather than block.
+        logger.warning("CORS origins of the chat API were not loaded before this request")
+        return False
+    return wanted in origins
+
+
+def load_origins_for_api_request(
+    sender: Any,
+    scope: dict[str, Any] | None = None,
+    environ: dict[str, Any] | None = None,
+    **kwargs: Any,
+) -> None:
+    """``request_started`` receiver (a worker thread under ASGI): load the origins before
+    django-cors-headers asks about a cross-origin API request."""
+    if scope is not None:
+        path = scope.get("path", "")
+        has_origin = any(name == b"origin" for name, _ in scope.get("headers", ()))
+    elif environ is not None:
+        path, has_origin = environ.get("PATH_INFO", ""), "HTTP_ORIGIN" in environ
+    else:
+        return
+    if has_origin and path in api_paths():
+        website_origins.refresh_if_stale()
 
 
 def forget_origins(sender: Any, **kwargs: Any) -> None:
@@ -116,8 +148,11 @@ def forget_origins(sender: Any, **kwargs: Any) -> None:
 def connect_receivers() -> None:
     """Called from ``AppConfig.ready()``."""
     from corsheaders.signals import check_request_enabled
+    from django.core.signals import request_started
     from django.db.models.signals import post_delete, post_save
 
-    check_request_enabled.connect(cors_allowed, dispatch_uid="django_livechat.api.cors")
+    uid = "django_livechat.api.cors"
+    check_request_enabled.connect(cors_allowed, dispatch_uid=uid)
+    request_started.connect(load_origins_for_api_request, dispatch_uid=uid)
     for signal in (post_save, post_delete):
-        signal.connect(forget_origins, sender=Website, dispatch_uid="django_livechat.api.cors")
+        signal.connect(forget_origins, sender=Website, dispatch_uid=uid)

@@ -3,8 +3,8 @@
 Request serializers only pick the known fields out of the JSON body and describe them for
 the schema: their fields hand values over untouched, because the pipeline validates them,
 for HTTP exactly as for the socket (same rules, same error codes). Response serializers
-describe what :mod:`django_livechat.payloads` and the pipeline already return; the views
-send those dicts as they are.
+describe what the pipeline (:mod:`django_livechat.pipeline.frames`) already returns; the
+views send those dicts as they are.
 """
 
 from __future__ import annotations
@@ -195,5 +195,9 @@ class ErrorSerializer(serializers.Serializer):  # type: ignore[type-arg]
     code = serializers.ChoiceField(choices=list(errors.HTTP_STATUS))
     message = serializers.CharField()
     retry_after = serializers.FloatField(
-        required=False, help_text="RATE_LIMITED only: seconds until a message is accepted."
+        required=False,
+        help_text="RATE_LIMITED and UNAVAILABLE: seconds until the message may be sent again.",
+    )
+    client_id = serializers.CharField(
+        required=False, help_text="The refused message's client_id, when a message was refused."
     )

@@ -26,6 +26,7 @@ from django_livechat.api import serializers
 from django_livechat.api.authentication import VisitorTokenAuthentication, visitor_session
 from django_livechat.api.exceptions import exception_handler
 from django_livechat.api.schema import LivechatAutoSchema, documented
+from django_livechat.errors import ChatError
 
 ERROR = serializers.ErrorSerializer
 FORBIDDEN = OpenApiResponse(
@@ -49,6 +50,22 @@ class LivechatAPIView(APIView):
 
     def get_exception_handler(self) -> Callable[[Exception, dict[str, Any]], Response | None]:
         return exception_handler
+
+    def handle_exception(self, exc: Exception) -> Response:
+        # A refused message names its client_id, whichever step refused it (the token
+        # check happens before the view), so the client knows which pending one it was.
+        if isinstance(exc, ChatError) and self.request.method == "POST":
+            exc.about(posted_client_id(self.request))
+        return super().handle_exception(exc)
+
+
+def posted_client_id(request: Request) -> object:
+    """The ``client_id`` of a JSON body, if it has one (never raises)."""
+    try:
+        data = request.data
+    except Exception:
+        return None
+    return data.get("client_id") if isinstance(data, dict) else None
 
 
 def origin(request: Request) -> str | None:
@@ -140,6 +157,13 @@ class MessagesView(LivechatAPIView):
             413: OpenApiResponse(ERROR, description="MESSAGE_TOO_LONG."),
             429: OpenApiResponse(
                 ERROR, description="RATE_LIMITED; the Retry-After header says when to retry."
+            ),
+            503: OpenApiResponse(
+                ERROR,
+                description=(
+                    "UNAVAILABLE: the database did not take the message; nothing was stored. "
+                    "Send it again (same client_id) after Retry-After seconds."
+                ),
             ),
         },
     )

@@ -103,6 +103,7 @@ def livechat_widget(
         "reconnectMaxRetries": livechat_settings.RECONNECT_MAX_RETRIES,
         "reconnectBaseDelay": livechat_settings.RECONNECT_BASE_DELAY,
         "maxMessageLength": livechat_settings.MAX_MESSAGE_LENGTH,
+        "heartbeatInterval": livechat_settings.HEARTBEAT_INTERVAL,
         # The responder's typing lasts until its reply; the widget's own timeout is a
         # safety net for a "typing: false" lost on the way.
         "typingTimeout": max(livechat_settings.TYPING_TIMEOUT, livechat_settings.RESPONDER_TIMEOUT)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.test import override_settings
 
-from django_livechat.consumers.frames import FRAME_OVERHEAD, header, max_frame_length
+from django_livechat.consumers.base import FRAME_OVERHEAD, header, max_frame_length
 
 
 def test_header_finds_the_first_match_and_decodes_latin1():

@@ -21,8 +21,10 @@ from django.test import override_settings
 
 from django_livechat import checks, pipeline
 from django_livechat.groups import website_group
+from django_livechat.pipeline import events
 from django_livechat.routing import websocket_urlpatterns
 from tests.factories import SHOP_ORIGIN, make_website
+from tests.layer import decode
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
@@ -33,6 +35,7 @@ def layer_config(redis_url: str, prefix: str) -> dict[str, Any]:
         "CONFIG": {
             "hosts": [{"address": redis_url, "socket_timeout": None, "max_connections": 10000}],
             "prefix": prefix,
+            "capacity": 10_000,
         },
     }
 
@@ -88,7 +91,7 @@ async def test_message_stored_by_another_process_reaches_the_socket(layers, webs
     ws, identified = await connect(website)
     try:
         # "The other process" (e.g. the HTTP fallback served elsewhere) posts.
-        monkeypatch.setattr(pipeline, "get_channel_layer", lambda: other)
+        monkeypatch.setattr(events, "get_channel_layer", lambda: other)
         result = await pipeline.post_visitor_message(
             session_of(identified, website),
             content="via process B",
@@ -113,10 +116,10 @@ async def test_socket_message_reaches_dashboards_of_another_process(layers, webs
         await ws.send_json_to(
             {"type": "chat_message", "message": "to the agents", "client_id": "w"}
         )
-        seen = []
-        while not any(e.get("type") == "livechat.message" for e in seen):
-            seen.append(await asyncio.wait_for(other.receive(dashboard), 5))
-        message = next(e for e in seen if e["type"] == "livechat.message")["message"]
+        seen: list[dict] = []
+        while not any(f["type"] == "chat_message" for f in seen):
+            seen.extend(decode(await asyncio.wait_for(other.receive(dashboard), 5)))
+        message = next(f for f in seen if f["type"] == "chat_message")
         assert message["message"] == "to the agents"
         assert message["conversation_id"] == identified["conversation_id"]
     finally:
@@ -131,7 +134,7 @@ async def test_idle_longer_than_redis_py_default_timeout_still_delivers(
     ws, identified = await connect(website)
     try:
         await asyncio.sleep(6.5)  # idle: the consumer's receive loop sits in BZPOPMIN
-        monkeypatch.setattr(pipeline, "get_channel_layer", lambda: other)
+        monkeypatch.setattr(events, "get_channel_layer", lambda: other)
         await pipeline.post_visitor_message(
             session_of(identified, website),
             content="after the idle",

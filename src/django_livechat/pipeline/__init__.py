@@ -1,0 +1,114 @@
+"""The message pipeline: the one path every transport takes, visitors' and agents'.
+
+validate → store (idempotent by ``client_id``, gap-free ``seq``, the automatic reply in
+the same transaction when the responder is inline) → send the finished frames to the
+conversation's sockets and its website's dashboards, one event per group → run any other
+responder and deliver its reply. Consumers and HTTP views parse and authorize, then call
+in here; the pipeline never imports a transport. Refusals raise
+:class:`~django_livechat.errors.ChatError`.
+
+One module per concern:
+
+* :mod:`.validation`: input limits and checks; :mod:`.frames`: every wire shape;
+* :mod:`.sessions`: visitor tokens, origins, opening and rejoining conversations;
+* :mod:`.visitor`: the visitor's flow; :mod:`.agent`: the agent's actions;
+  :mod:`.inbox`: what agents read;
+* :mod:`.events`: group membership and live delivery; :mod:`.typing`: typing
+  indicators; :mod:`.replies`: the responder runner and reply recovery;
+  :mod:`.writes`: storing with errors the protocol knows; :mod:`.background`: tasks.
+
+The public calls are re-exported here, so transports import ``pipeline`` only.
+"""
+
+from __future__ import annotations
+
+from django_livechat.pipeline.agent import (
+    ME,
+    AgentPostResult,
+    agent_typing,
+    assign_conversation,
+    follow,
+    mark_read,
+    post_agent_message,
+    reopen_conversation,
+    resolve_conversation,
+    unfollow,
+)
+from django_livechat.pipeline.background import drain, spawn
+from django_livechat.pipeline.events import report_gap, stats
+from django_livechat.pipeline.frames import display_name, message_data
+from django_livechat.pipeline.inbox import (
+    AgentSession,
+    Inbox,
+    NotAnAgent,
+    agent_conversation,
+    agent_history,
+    authorize_agent,
+    list_conversations,
+)
+from django_livechat.pipeline.replies import recover_once
+from django_livechat.pipeline.sessions import (
+    VisitorSession,
+    identity_verified,
+    open_conversation,
+    session_from_token,
+)
+from django_livechat.pipeline.validation import (
+    clean_client_id,
+    clean_text,
+    parse_uuid,
+)
+from django_livechat.pipeline.visitor import (
+    Outgoing,
+    PostResult,
+    heartbeat,
+    history,
+    identify,
+    leave,
+    messages_after,
+    post_visitor_message,
+    visitor_typing,
+)
+
+__all__ = [
+    "ME",
+    "AgentPostResult",
+    "AgentSession",
+    "Inbox",
+    "NotAnAgent",
+    "Outgoing",
+    "PostResult",
+    "VisitorSession",
+    "agent_conversation",
+    "agent_history",
+    "agent_typing",
+    "assign_conversation",
+    "authorize_agent",
+    "clean_client_id",
+    "clean_text",
+    "display_name",
+    "drain",
+    "follow",
+    "heartbeat",
+    "history",
+    "identify",
+    "identity_verified",
+    "leave",
+    "list_conversations",
+    "mark_read",
+    "message_data",
+    "messages_after",
+    "open_conversation",
+    "parse_uuid",
+    "post_agent_message",
+    "post_visitor_message",
+    "recover_once",
+    "reopen_conversation",
+    "report_gap",
+    "resolve_conversation",
+    "session_from_token",
+    "spawn",
+    "stats",
+    "unfollow",
+    "visitor_typing",
+]

@@ -1,0 +1,217 @@
+"""Wire shapes: every frame a client sees is built here, from stored data.
+
+The sockets send these as they are (through the channel layer, already encoded: see
+:mod:`django_livechat.pipeline.events`) and the HTTP API returns the same shapes, so the
+protocol page of the docs describes one set of objects.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from django_livechat.models import Conversation, Message
+from django_livechat.pipeline.validation import PREVIEW_LENGTH
+
+USER, AGENT, ASSISTANT = (
+    str(r) for r in (Message.Role.USER, Message.Role.AGENT, Message.Role.ASSISTANT)
+)
+
+
+def message_data(message: Message) -> dict[str, Any]:
+    """A message as the ``chat_message`` event and the HTTP API show it."""
+    data: dict[str, Any] = {
+        "message_id": str(message.id),
+        "conversation_id": str(message.conversation_id),
+        "seq": message.seq,
+        "role": message.role,
+        "message": message.content,
+        "client_id": message.client_id,
+        "timestamp": message.created_at.isoformat(),
+        "is_auto": message.is_auto,
+        "is_manual": message.is_manual,
+    }
+    sender_name = (message.metadata or {}).get("sender_name")
+    if sender_name:
+        data["sender_name"] = sender_name
+    return data
+
+
+def chat_message(data: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "chat_message", **data}
+
+
+def json_pk(pk: Any) -> Any:
+    """A user's primary key as JSON: numbers stay numbers, anything else is text."""
+    return pk if isinstance(pk, int) else str(pk)
+
+
+def display_name(user: Any) -> str:
+    """What visitors and other agents see of an agent: the full name, else the username."""
+    full_name = str(user.get_full_name() or "").strip() if hasattr(user, "get_full_name") else ""
+    return full_name or str(user.get_username())
+
+
+def agent_data(user: Any) -> dict[str, Any] | None:
+    return None if user is None else {"user_id": json_pk(user.pk), "name": display_name(user)}
+
+
+def conversation_data(conversation: Conversation) -> dict[str, Any]:
+    """A conversation as the dashboards see it (``website`` and ``assigned_agent`` loaded)."""
+    return {
+        "conversation_id": str(conversation.id),
+        "website_id": str(conversation.website_id),
+        "website_name": conversation.website.name,
+        "visitor_identifier": conversation.visitor_identifier,
+        "metadata": conversation.metadata,
+        "status": conversation.status,
+        "assigned_agent": agent_data(conversation.assigned_agent),
+        "last_seq": conversation.last_seq,
+        "created_at": conversation.created_at.isoformat(),
+        "last_message_at": (
+            conversation.last_message_at.isoformat() if conversation.last_message_at else None
+        ),
+    }
+
+
+def inbox_entry(
+    conversation: Conversation, last: Message | None, *, unread: int, last_read_seq: int
+) -> dict[str, Any]:
+    """A conversation as one agent's inbox lists it: their unread count and a preview."""
+    entry = conversation_data(conversation)
+    entry["unread"] = unread
+    entry["last_read_seq"] = last_read_seq
+    entry["last_message"] = None
+    if last is not None:
+        data = message_data(last)
+        text = data["message"]
+        data["message"] = text if len(text) <= PREVIEW_LENGTH else text[: PREVIEW_LENGTH - 1] + "…"
+        entry["last_message"] = data
+    return entry
+
+
+def new_conversation(conversation: Conversation) -> dict[str, Any]:
+    # A new conversation has no messages: nothing unread, nothing to preview.
+    entry = inbox_entry(conversation, None, unread=0, last_read_seq=0)
+    return {"type": "new_conversation", "conversation": entry}
+
+
+def conversation_frame(entry: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "conversation", "conversation": entry}
+
+
+def conversations(
+    entries: list[dict[str, Any]],
+    *,
+    has_more: bool,
+    cursor: datetime,
+    changed_since: str | None = None,
+) -> dict[str, Any]:
+    """The inbox (or, with ``changed_since``, what changed in it since that cursor)."""
+    frame: dict[str, Any] = {
+        "type": "conversations",
+        "conversations": entries,
+        "has_more": has_more,
+        "cursor": cursor.isoformat(),
+    }
+    if changed_since is not None:
+        frame["changed_since"] = changed_since
+    return frame
+
+
+def history(
+    conversation_id: UUID,
+    messages: list[dict[str, Any]],
+    has_more: bool,
+    conversation: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    frame: dict[str, Any] = {
+        "type": "history",
+        "conversation_id": str(conversation_id),
+        "messages": messages,
+        "has_more": has_more,
+    }
+    if conversation is not None:
+        frame["conversation"] = conversation
+    return frame
+
+
+def identified(
+    *,
+    conversation_id: UUID,
+    website_id: UUID,
+    user_identifier: str,
+    visitor_token: str,
+    conversation_status: str,
+) -> dict[str, Any]:
+    return {
+        "type": "identified",
+        "conversation_id": str(conversation_id),
+        "website_id": str(website_id),
+        "user_identifier": user_identifier,
+        "visitor_token": visitor_token,
+        "status": "success",
+        "conversation_status": conversation_status,
+    }
+
+
+def typing(
+    conversation_id: UUID, role: str, is_typing: bool, *, agent: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Someone types; dashboards also learn which agent (``agent``), visitors never do."""
+    frame: dict[str, Any] = {
+        "type": "typing",
+        "conversation_id": str(conversation_id),
+        "role": role,
+        "is_typing": is_typing,
+    }
+    if agent is not None:
+        frame["agent"] = agent
+    return frame
+
+
+def status(
+    conversation_id: UUID, value: str, *, by: dict[str, Any] | None, for_agents: bool
+) -> dict[str, Any]:
+    """A status change; dashboards also learn who made it (``by``: null for the visitor)."""
+    frame: dict[str, Any] = {
+        "type": "status",
+        "conversation_id": str(conversation_id),
+        "status": value,
+    }
+    if for_agents:
+        frame["by"] = by
+    return frame
+
+
+def assignment(
+    conversation_id: str, assigned_agent: dict[str, Any] | None, by: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "type": "assignment",
+        "conversation_id": conversation_id,
+        "assigned_agent": assigned_agent,
+        "by": by,
+    }
+
+
+def read(conversation_id: UUID, last_read_seq: int, unread: int) -> dict[str, Any]:
+    return {
+        "type": "read",
+        "conversation_id": str(conversation_id),
+        "last_read_seq": last_read_seq,
+        "unread": unread,
+    }
+
+
+def pong(last_seq: int | None = None) -> dict[str, Any]:
+    return {"type": "pong"} if last_seq is None else {"type": "pong", "last_seq": last_seq}
+
+
+def ready(agent: dict[str, Any], websites: list[tuple[UUID, str]]) -> dict[str, Any]:
+    return {
+        "type": "ready",
+        "agent": agent,
+        "websites": [{"website_id": str(wid), "name": name} for wid, name in websites],
+    }

@@ -1,0 +1,182 @@
+"""Visitor sessions: who may read and post in a conversation, on every transport.
+
+A visitor holds a signed token for one conversation (:mod:`django_livechat.tokens`). Both
+the socket's ``identify`` with a token and the HTTP API's bearer token go through
+:func:`session_from_token`, the one path from a token to a session, which also applies the
+one origin policy (:func:`django_livechat.origins.origin_permitted`) to the website.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from django.db import transaction
+
+from django_livechat import errors
+from django_livechat.dbthreads import run_in_db_thread
+from django_livechat.errors import ChatError
+from django_livechat.models import Conversation, Website
+from django_livechat.origins import origin_permitted
+from django_livechat.pipeline import events, frames
+from django_livechat.pipeline.validation import clean_identity, parse_uuid
+from django_livechat.signals import conversation_created
+from django_livechat.tokens import make_visitor_token, read_visitor_token
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class VisitorSession:
+    """What a visitor is allowed to do: read and post in one conversation."""
+
+    conversation_id: UUID
+    website_id: UUID
+    user_identifier: str
+    visitor_token: str
+    created: bool = False
+    #: ``open`` or ``resolved`` when the session began, so a rejoining client can show it.
+    conversation_status: str = "open"
+    #: The conversation's newest seq when the session began.
+    last_seq: int = 0
+
+    def identified_event(self) -> dict[str, Any]:
+        return frames.identified(
+            conversation_id=self.conversation_id,
+            website_id=self.website_id,
+            user_identifier=self.user_identifier,
+            visitor_token=self.visitor_token,
+            conversation_status=self.conversation_status,
+        )
+
+
+def identity_verified(website: Website, identifier: str, identifier_hash: object) -> bool:
+    """Whether ``identifier_hash`` is HMAC-SHA256(website secret, identifier), hex."""
+    if not identifier or not isinstance(identifier_hash, str):
+        return False
+    expected = hmac.new(
+        website.identity_secret.encode(), identifier.encode(), hashlib.sha256
+    ).hexdigest()
+    return hmac.compare_digest(expected, identifier_hash.lower())
+
+
+async def open_conversation(
+    *,
+    website_id: object,
+    origin: str | None,
+    user_identifier: object = None,
+    identifier_hash: object = None,
+    metadata: object = None,
+    conversation_id: object = None,
+    visitor_token: object = None,
+) -> VisitorSession:
+    """Create a visitor's conversation, or rejoin it with its token.
+
+    ``origin`` is the request's ``Origin`` header; when present it must be one of the
+    website's allowed origins (cross-site WebSocket hijacking). Without a token a new
+    conversation starts; a ``conversation_id`` without its token is refused.
+    """
+    identifier, meta = clean_identity(user_identifier, metadata)
+    site_id = parse_uuid(website_id)
+    if site_id is None:
+        raise ChatError(errors.INVALID_WEBSITE, "website_id must be a website's UUID.")
+    if visitor_token is not None:
+        return await session_from_token(
+            visitor_token, origin=origin, website_id=site_id, conversation_id=conversation_id
+        )
+    if conversation_id is not None:
+        raise ChatError(errors.FORBIDDEN, "Rejoining a conversation needs its visitor_token.")
+    session, conversation = await run_in_db_thread(
+        _create_sync, site_id, origin, identifier, identifier_hash, meta
+    )
+    await (
+        events.Frames(session.conversation_id, site_id)
+        .to_dashboards(frames.new_conversation(conversation))
+        .send()
+    )
+    return session
+
+
+def _create_sync(
+    website_id: UUID,
+    origin: str | None,
+    identifier: str,
+    identifier_hash: object,
+    metadata: dict[str, Any],
+) -> tuple[VisitorSession, Conversation]:
+    website = Website.objects.filter(pk=website_id, is_active=True).first()
+    if website is None:
+        raise ChatError(errors.INVALID_WEBSITE)
+    _check_origin(website, origin)
+    if identifier:
+        metadata = {
+            **metadata,
+            "identity_verified": identity_verified(website, identifier, identifier_hash),
+        }
+    with transaction.atomic():
+        conversation = Conversation.objects.create(
+            website=website, visitor_identifier=identifier, metadata=metadata
+        )
+    for receiver, result in conversation_created.send_robust(
+        sender=Conversation, conversation=conversation
+    ):
+        if isinstance(result, Exception):
+            logger.error("conversation_created receiver %r failed", receiver, exc_info=result)
+    token = make_visitor_token(conversation.id, website.id)
+    session = VisitorSession(conversation.id, website.id, identifier, token, created=True)
+    return session, conversation
+
+
+async def session_from_token(
+    visitor_token: object,
+    *,
+    origin: str | None,
+    website_id: UUID | None = None,
+    conversation_id: object = None,
+) -> VisitorSession:
+    """The session a ``visitor_token`` grants, or :class:`ChatError`.
+
+    ``FORBIDDEN`` for a bad token, one of another website or conversation (when
+    ``website_id``/``conversation_id`` are given), a conversation that is gone, or an
+    origin the website does not allow; ``INVALID_WEBSITE`` for an inactive website.
+    """
+    claims = read_visitor_token(visitor_token)
+    if claims is None:
+        raise ChatError(errors.FORBIDDEN, "The visitor token is missing or not valid.")
+    if website_id is not None and claims[1] != website_id:
+        raise ChatError(errors.FORBIDDEN, "The visitor_token is not valid for this website.")
+    if conversation_id is not None and parse_uuid(conversation_id) != claims[0]:
+        raise ChatError(errors.FORBIDDEN, "The visitor_token is for another conversation.")
+    return await run_in_db_thread(_session_sync, claims[0], claims[1], origin, str(visitor_token))
+
+
+def _session_sync(
+    conversation_id: UUID, website_id: UUID, origin: str | None, token: str
+) -> VisitorSession:
+    conversation = (
+        Conversation.objects.select_related("website")
+        .filter(pk=conversation_id, website_id=website_id)
+        .first()
+    )
+    if conversation is None:
+        raise ChatError(errors.FORBIDDEN, "That conversation no longer exists.")
+    if not conversation.website.is_active:
+        raise ChatError(errors.INVALID_WEBSITE)
+    _check_origin(conversation.website, origin)
+    return VisitorSession(
+        conversation.id,
+        website_id,
+        conversation.visitor_identifier,
+        token,
+        conversation_status=conversation.status,
+        last_seq=conversation.last_seq,
+    )
+
+
+def _check_origin(website: Website, origin: str | None) -> None:
+    if not origin_permitted(origin, website.allowed_origins):
+        raise ChatError(errors.FORBIDDEN, f"Origin {origin} may not embed this website's chat.")

@@ -1,0 +1,129 @@
+"""What every transport's input must be: the limits, and the checks that apply them.
+
+Every limit on input lives here once; the HTTP serializers and the docs refer to these.
+A check that fails raises :class:`~django_livechat.errors.ChatError` with the code the
+protocol documents for it.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from django.utils import timezone
+
+from django_livechat import errors
+from django_livechat.conf import livechat_settings
+from django_livechat.errors import ChatError
+
+MAX_CLIENT_ID_LENGTH = 64
+MAX_IDENTIFIER_LENGTH = 255
+MAX_METADATA_BYTES = 8192
+#: Messages in one ``history`` answer; ``has_more`` says when to ask again.
+HISTORY_LIMIT = 500
+#: Conversations in an inbox answer, by default and at most.
+INBOX_LIMIT = 100
+MAX_INBOX_LIMIT = 500
+#: Characters of the newest message shown in an inbox entry.
+PREVIEW_LENGTH = 140
+
+
+def parse_uuid(value: object) -> UUID | None:
+    """``value`` as a UUID, or None if it is not one."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return value if isinstance(value, UUID) else UUID(str(value))
+    except ValueError:
+        return None
+
+
+def clean_uuid(value: object, name: str) -> UUID:
+    """``value`` as a UUID, or ``INVALID_MESSAGE`` naming the field."""
+    parsed = parse_uuid(value)
+    if parsed is None:
+        raise ChatError(errors.INVALID_MESSAGE, f"{name} must be a UUID.")
+    return parsed
+
+
+def clean_text(content: object) -> str:
+    """The message text, or :class:`ChatError` ``INVALID_MESSAGE``/``MESSAGE_TOO_LONG``."""
+    if not isinstance(content, str) or not content.strip():
+        raise ChatError(errors.INVALID_MESSAGE, "The message must be non-empty text.")
+    if "\x00" in content:
+        raise ChatError(errors.INVALID_MESSAGE, "The message contains a NUL character.")
+    limit = livechat_settings.MAX_MESSAGE_LENGTH
+    if len(content) > limit:
+        raise ChatError(errors.MESSAGE_TOO_LONG, f"The message is longer than {limit} characters.")
+    return content.strip()
+
+
+def clean_client_id(client_id: object) -> str:
+    """The sender's idempotency key; one is made up when the client sent none."""
+    if client_id is None:
+        return uuid4().hex
+    if (
+        not isinstance(client_id, str)
+        or not client_id
+        or len(client_id) > MAX_CLIENT_ID_LENGTH
+        or not client_id.isprintable()
+    ):
+        raise ChatError(
+            errors.INVALID_MESSAGE,
+            f"client_id must be a string of 1 to {MAX_CLIENT_ID_LENGTH} printable characters.",
+        )
+    return client_id
+
+
+def clean_identity(user_identifier: object, metadata: object) -> tuple[str, dict[str, Any]]:
+    """A visitor's ``user_identifier`` and ``metadata`` as ``identify`` sends them."""
+    if user_identifier is None:
+        user_identifier = ""
+    if not isinstance(user_identifier, str) or len(user_identifier) > MAX_IDENTIFIER_LENGTH:
+        raise ChatError(
+            errors.INVALID_MESSAGE,
+            f"user_identifier must be a string of at most {MAX_IDENTIFIER_LENGTH} characters.",
+        )
+    if metadata is None:
+        metadata = {}
+    if not isinstance(metadata, dict):
+        raise ChatError(errors.INVALID_MESSAGE, "metadata must be a JSON object.")
+    try:
+        size = len(json.dumps(metadata))
+    except (TypeError, ValueError):
+        raise ChatError(errors.INVALID_MESSAGE, "metadata must be a JSON object.") from None
+    if size > MAX_METADATA_BYTES:
+        raise ChatError(
+            errors.INVALID_MESSAGE, f"metadata is larger than {MAX_METADATA_BYTES} bytes."
+        )
+    return user_identifier.strip(), metadata
+
+
+def clean_seq(value: object, name: str = "last_seq", *, required: bool = False) -> int:
+    """A ``seq`` a client holds: an integer >= 0 (``None`` is 0 unless ``required``)."""
+    if value is None and not required:
+        return 0
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ChatError(errors.INVALID_MESSAGE, f"{name} must be an integer >= 0.")
+    return value
+
+
+def clean_bool(value: object, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise ChatError(errors.INVALID_MESSAGE, f"{name} must be true or false.")
+    return value
+
+
+def clean_cursor(value: object) -> datetime | None:
+    """An inbox ``cursor`` a client got back (``changed_since``), or None."""
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        moment = None
+    if moment is None or timezone.is_naive(moment):
+        raise ChatError(errors.INVALID_MESSAGE, "changed_since must be a cursor from the server.")
+    return moment

@@ -1,0 +1,231 @@
+"""The visitor's flow: join a conversation, post, read history, heartbeat, typing.
+
+A visitor message is validated, rate-limited and handed to the store with its
+:class:`~django_livechat.store.ReplyPlan`. When the responder is inline, the message and
+its reply come back from one transaction and go out together, one event per group; else
+the message goes out with the responder's typing indicator and the reply follows from
+:func:`~django_livechat.pipeline.replies.answer`. A repeated ``client_id`` stores
+nothing: the sender alone gets the stored copy (and its reply), and a reply that was never
+made (a crash) is made then.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+from uuid import UUID
+
+from django_livechat import errors
+from django_livechat.conf import livechat_settings
+from django_livechat.dbthreads import run_in_db_thread
+from django_livechat.errors import ChatError
+from django_livechat.groups import conversation_group
+from django_livechat.models import Conversation, Message
+from django_livechat.pipeline import events, frames, replies
+from django_livechat.pipeline.background import spawn
+from django_livechat.pipeline.sessions import VisitorSession, open_conversation
+from django_livechat.pipeline.typing import typing_states
+from django_livechat.pipeline.validation import (
+    HISTORY_LIMIT,
+    clean_bool,
+    clean_client_id,
+    clean_seq,
+    clean_text,
+)
+from django_livechat.pipeline.writes import store_message
+from django_livechat.ratelimit import visitor_limiter
+from django_livechat.store import CLAIMED, FAILED, NewMessage
+
+USER = str(Message.Role.USER)
+OPEN = str(Conversation.Status.OPEN)
+
+
+@dataclass(frozen=True)
+class PostResult:
+    """A stored visitor message (``created`` False for a repeated ``client_id``)."""
+
+    message: dict[str, Any]
+    created: bool
+    reply: dict[str, Any] | None = None
+    #: Frames for the sender's socket alone: a retry's stored copy and its reply.
+    ack: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """Frames for one socket, and the highest ``seq`` they hold (its resume floor)."""
+
+    frames: list[dict[str, Any]]
+    floor: int = 0
+
+
+# ---------------------------------------------------------------- joining
+
+
+async def identify(
+    channel_name: str,
+    current: VisitorSession | None,
+    content: dict[str, Any],
+    *,
+    origin: str | None,
+) -> tuple[VisitorSession, Outgoing]:
+    """The socket's ``identify``: open or rejoin a conversation and follow it live.
+
+    It leaves the conversation it followed before, if another. A rejoin answers
+    ``identified`` and one ``history`` after the client's ``last_seq``.
+    """
+    after = clean_seq(content.get("last_seq"))
+    session = await open_conversation(
+        website_id=content.get("website_id"),
+        origin=origin,
+        user_identifier=content.get("user_identifier"),
+        identifier_hash=content.get("identifier_hash"),
+        metadata=content.get("metadata"),
+        conversation_id=content.get("conversation_id"),
+        visitor_token=content.get("visitor_token"),
+    )
+    replies.ensure_recovery()
+    if current is not None and current.conversation_id != session.conversation_id:
+        await leave(channel_name, current)
+    # Join before reading the history: a message stored in between then arrives live,
+    # and the socket drops whichever copy comes second (see Outgoing.floor).
+    await events.join(channel_name, [conversation_group(session.conversation_id)])
+    if session.created:
+        return session, Outgoing([session.identified_event()])
+    page = await history(session, after)
+    return session, Outgoing([session.identified_event(), *page.frames], page.floor)
+
+
+async def leave(channel_name: str, session: VisitorSession) -> None:
+    """The socket stops following ``session``'s conversation (it left, or closed)."""
+    typing_states().forget_owner(channel_name)
+    await events.leave(channel_name, [conversation_group(session.conversation_id)])
+
+
+# ---------------------------------------------------------------- messages
+
+
+async def post_visitor_message(
+    session: VisitorSession, *, content: object, client_id: object, background: bool
+) -> PostResult:
+    """Store, broadcast and answer a visitor's message.
+
+    With ``background`` the responder runs in a task of its own and the call returns once
+    the message is stored and broadcast (sockets); without, the reply is awaited and
+    returned too (HTTP).
+    """
+    text = clean_text(content)
+    key = clean_client_id(client_id)
+    wait = visitor_limiter.hit(str(session.conversation_id))
+    if wait is not None:
+        raise ChatError(errors.RATE_LIMITED, retry_after=wait)
+    replies.ensure_recovery()
+    typing_states().stop(("visitor", session.conversation_id))
+    try:
+        stored = await store_message(
+            NewMessage(
+                conversation_id=session.conversation_id,
+                role=USER,
+                content=text,
+                client_id=key,
+                reply=replies.plan(),
+            )
+        )
+    except ChatError:
+        visitor_limiter.undo(str(session.conversation_id))  # nothing was stored
+        raise
+    data = frames.message_data(stored.message)
+    reply = frames.message_data(stored.reply) if stored.reply is not None else None
+    out = events.Frames(session.conversation_id, session.website_id)
+    if stored.created:
+        out.message(data)
+        if stored.reopened:
+            cid = session.conversation_id
+            out.to_visitors(frames.status(cid, OPEN, by=None, for_agents=False))
+            out.to_dashboards(frames.status(cid, OPEN, by=None, for_agents=True))
+    if stored.reply_created and reply is not None:
+        out.message(reply)
+    if stored.reply_state == FAILED and stored.reply_error is not None:
+        replies.log_failure(stored.message, stored.reply_error)
+        if livechat_settings.RESPONDER_ERRORS_TO_VISITOR:
+            out.to_visitors(replies.failure_event(stored.reply_error))
+    if stored.reply_state == CLAIMED:
+        out.to_visitors(replies.typing_frame(session.conversation_id, True))
+    await out.send()
+    ack: list[dict[str, Any]] = []
+    if not stored.created:
+        # A retry: the original went out before; acknowledge to this sender only.
+        ack.append(frames.chat_message(data))
+        if reply is not None and not stored.reply_created:
+            ack.append(frames.chat_message(reply))
+    if stored.reply_state == CLAIMED:
+        assert stored.conversation is not None
+        work = replies.answer(stored.message, stored.conversation)
+        if background:
+            spawn(work, name="livechat-reply")
+        else:
+            reply = await work
+    return PostResult(data, created=stored.created, reply=reply, ack=ack)
+
+
+async def messages_after(
+    conversation_id: UUID, after_seq: object, *, limit: int = HISTORY_LIMIT
+) -> tuple[list[dict[str, Any]], bool]:
+    """Messages with ``seq > after_seq``, oldest first, and whether more follow."""
+    after = clean_seq(after_seq, "last_seq (after_seq)")
+    return await run_in_db_thread(_messages_after_sync, conversation_id, after, limit)
+
+
+def _messages_after_sync(
+    conversation_id: UUID, after_seq: int, limit: int
+) -> tuple[list[dict[str, Any]], bool]:
+    rows = list(
+        Message.objects.filter(conversation_id=conversation_id, seq__gt=after_seq).order_by("seq")[
+            : limit + 1
+        ]
+    )
+    return [frames.message_data(m) for m in rows[:limit]], len(rows) > limit
+
+
+async def history(session: VisitorSession, last_seq: object, reason: object = None) -> Outgoing:
+    """The ``history`` frame after ``last_seq``; a ``reason`` of ``"gap"`` is a client
+    repairing a gap in what it received live, which is logged."""
+    after = clean_seq(last_seq)
+    messages, has_more = await messages_after(session.conversation_id, after)
+    if reason == "gap" and messages:
+        events.report_gap("visitor socket", session.conversation_id, after, len(messages))
+    floor = messages[-1]["seq"] if messages else 0
+    return Outgoing([frames.history(session.conversation_id, messages, has_more)], floor)
+
+
+async def heartbeat(session: VisitorSession | None) -> dict[str, Any]:
+    """``pong``, with the conversation's newest ``seq`` once identified: a client holding
+    less missed something and asks for ``history``."""
+    if session is None:
+        return frames.pong()
+    last_seq = await run_in_db_thread(_last_seq_sync, session.conversation_id)
+    if last_seq is None:
+        raise ChatError(errors.FORBIDDEN, "That conversation no longer exists.")
+    return frames.pong(last_seq)
+
+
+def _last_seq_sync(conversation_id: UUID) -> int | None:
+    rows = Conversation.objects.filter(pk=conversation_id).values_list("last_seq", flat=True)
+    last_seq: int | None = rows.first()
+    return last_seq
+
+
+# ---------------------------------------------------------------- typing
+
+
+def visitor_typing(session: VisitorSession, is_typing: object, *, owner: str) -> None:
+    """The visitor types (or stopped): the dashboards hear of it, coalesced."""
+    typing = clean_bool(is_typing, "is_typing")
+    publish = partial(_publish_typing, session.conversation_id, session.website_id)
+    typing_states().set(("visitor", session.conversation_id), typing, publish=publish, owner=owner)
+
+
+async def _publish_typing(conversation_id: UUID, website_id: UUID, is_typing: bool) -> None:
+    frame = frames.typing(conversation_id, USER, is_typing)
+    await events.Frames(conversation_id, website_id).to_dashboards(frame).send()
