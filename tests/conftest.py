@@ -8,6 +8,8 @@
   fixture. ``scripts/test`` starts a throwaway PostgreSQL when it can.
 * ``@pytest.mark.browser`` / ``chromium_path``: a Chromium executable.
 * ``@pytest.mark.redis`` runs the test only where ``redis_url`` can be had.
+* ``@pytest.mark.postgres_cluster`` / ``postgres_bindir``: ``initdb`` and ``pg_ctl``, for tests
+  that run (and stop, and start) PostgreSQL clusters of their own (``tests/faults/``).
 
 A missing service skips its tests, or fails them when it is named in
 ``LIVECHAT_REQUIRE_SERVICES`` (see :mod:`tests.services`).
@@ -33,7 +35,9 @@ def pytest_configure(config: pytest.Config) -> None:
         services.required_services()
     except ValueError as exc:
         raise pytest.UsageError(str(exc)) from None
-    config.addinivalue_line("markers", "slow: takes tens of seconds (builds or installs)")
+    config.addinivalue_line(
+        "markers", "slow: takes tens of seconds (builds, installs, fault tests)"
+    )
     _create_sqlite_directories()
 
 
@@ -100,9 +104,12 @@ def _fresh_rate_limit() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _services_for_markers(request: pytest.FixtureRequest) -> None:
-    """Give ``redis`` and ``browser`` tests their service, or skip/fail them without it."""
+    """Give ``redis``, ``postgres_cluster`` and ``browser`` tests their service, or
+    skip/fail them without it."""
     if request.node.get_closest_marker("redis"):
         request.getfixturevalue("redis_url")
+    if request.node.get_closest_marker("postgres_cluster"):
+        request.getfixturevalue("postgres_bindir")
     if request.node.get_closest_marker("browser"):
         request.getfixturevalue("chromium_path")
 
@@ -167,6 +174,28 @@ def postgres_alias() -> str:
     if POSTGRES_ALIAS not in settings.DATABASES:
         services.service_unavailable("postgres", f"{services.POSTGRES_URL_ENV} is unset")
     return POSTGRES_ALIAS
+
+
+@pytest.fixture(scope="session")
+def postgres_bindir() -> Path:
+    """The directory of ``initdb`` and ``pg_ctl``, for clusters a test runs itself."""
+    bindir = services.find_postgres_bindir()
+    if bindir is None:
+        services.service_unavailable(
+            "postgres", "initdb and pg_ctl not found (apt-get install postgresql)"
+        )
+    if os.geteuid() == 0 and shutil.which("runuser") is None:
+        services.service_unavailable("postgres", "running as root without runuser")
+    if os.geteuid() == 0:
+        import pwd
+
+        try:
+            pwd.getpwnam("postgres")
+        except KeyError:
+            services.service_unavailable(
+                "postgres", "running as root and there is no 'postgres' user to run the server"
+            )
+    return bindir
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,12 @@ SUITES = sorted((ROOT / "tests" / "dashboard_js").glob("*.test.mjs"))
 
 
 def test_suites_are_found():
-    assert [suite.name for suite in SUITES] == ["inbox.test.mjs"]
+    assert [suite.name for suite in SUITES] == [
+        "inbox.test.mjs",
+        "replies.test.mjs",
+        "socket.test.mjs",
+        "sync.test.mjs",
+    ]
 
 
 @pytest.mark.parametrize("suite", SUITES, ids=lambda path: path.name)

@@ -1,21 +1,28 @@
 #!/usr/bin/env node
 /**
- * Bundle the widget's ES modules (js/widget/*.js) into the one classic script the app
- * ships, src/django_livechat/static/django_livechat/widget.js. No dependencies: imports
- * are single-line ``import { a, b } from "./x.js";`` and every module's top-level names
- * are unique, so the modules are concatenated in dependency order inside one closure.
+ * Bundle the widget's ES modules (js/widget/*.js, and the js/shared/*.js they use) into
+ * the one classic script the app ships, src/django_livechat/static/django_livechat/widget.js.
+ * No dependencies: imports are single-line ``import { a, b } from "./x.js";`` (or
+ * ``"../shared/x.js"``) and every module's top-level names are unique, so the modules
+ * are concatenated in dependency order inside one closure.
  *
- *   node js/widget/build.mjs           write the bundle
- *   node js/widget/build.mjs --check   exit 1 if the committed bundle is not current
+ * The dashboard loads ES modules as they are, so the shared modules are also published,
+ * unchanged but for a first line, to static/django_livechat/shared/ for it to import.
+ *
+ *   node js/widget/build.mjs           write the bundle and the shared modules
+ *   node js/widget/build.mjs --check   exit 1 if any of them is not current
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
+const STATIC = resolve(HERE, "../../src/django_livechat/static/django_livechat");
 export const ENTRY = join(HERE, "main.js");
-export const OUTPUT = resolve(HERE, "../../src/django_livechat/static/django_livechat/widget.js");
-const IMPORT = /^import \{[^}]*\} from "(\.\/[\w-]+\.js)";\n/gm;
+export const OUTPUT = join(STATIC, "widget.js");
+export const SHARED = resolve(HERE, "../shared");
+export const SHARED_OUTPUT = join(STATIC, "shared");
+const IMPORT = /^import \{[^}]*\} from "(\.\/[\w-]+\.js|\.\.\/shared\/[\w-]+\.js)";\n/gm;
 const DECLARATION = /^(?:export )?(?:const|let|var|class|function\*?|async function) ?([\w$]+)/gm;
 
 export function bundle(entry = ENTRY) {
@@ -30,7 +37,7 @@ export function bundle(entry = ENTRY) {
     if (/^(import|export \{|export default|export \*)/m.test(rest)) {
       throw new Error(`${path}: use single-line named imports from "./x.js" and plain exports`);
     }
-    modules.push({ name: relative(HERE, path), source: rest });
+    modules.push({ name: relative(join(HERE, ".."), path), source: rest });
   };
   visit(entry);
   const owner = new Map();
@@ -41,9 +48,11 @@ export function bundle(entry = ENTRY) {
     }
     const code = source
       .replace(/^export /gm, "")
-      // Whole-line comments only: the sources keep theirs, the shipped file stays small.
+      // Comments go: the sources keep theirs, the shipped file stays small. Whole lines,
+      // and a line's end after code (not where a quote could make it part of a string).
       .replace(/^[ \t]*\/\*\*[\s\S]*?\*\/\n/gm, "")
       .replace(/^[ \t]*\/\/.*\n/gm, "")
+      .replace(/^(.*[;,{([)\]]) +\/\/ [^"'`\n]*$/gm, "$1")
       .trim();
     return `// ${name}\n${code}\n`;
   });
@@ -55,20 +64,36 @@ export function bundle(entry = ENTRY) {
   );
 }
 
+/** Every file the build writes: {path: content}. */
+export function outputs() {
+  const files = { [OUTPUT]: bundle() };
+  for (const name of readdirSync(SHARED).filter((file) => file.endsWith(".js")).sort()) {
+    const source = readFileSync(join(SHARED, name), "utf8");
+    files[join(SHARED_OUTPUT, name)] =
+      `// Published by js/widget/build.mjs from js/shared/${name}: edit that file.\n` + source;
+  }
+  return files;
+}
+
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const built = bundle();
-  if (process.argv.includes("--check")) {
+  const check = process.argv.includes("--check");
+  let stale = false;
+  for (const [path, content] of Object.entries(outputs())) {
+    const name = relative(process.cwd(), path);
+    if (!check) {
+      writeFileSync(path, content);
+      console.log(`wrote ${name} (${content.length} bytes)`);
+      continue;
+    }
     let current = "";
     try {
-      current = readFileSync(OUTPUT, "utf8");
+      current = readFileSync(path, "utf8");
     } catch {}
-    if (current !== built) {
-      console.error(`${relative(process.cwd(), OUTPUT)} is not current: run node js/widget/build.mjs`);
-      process.exit(1);
+    if (current === content) console.log(`${name} is current`);
+    else {
+      console.error(`${name} is not current: run node js/widget/build.mjs`);
+      stale = true;
     }
-    console.log(`${relative(process.cwd(), OUTPUT)} is current`);
-  } else {
-    writeFileSync(OUTPUT, built);
-    console.log(`wrote ${relative(process.cwd(), OUTPUT)} (${built.length} bytes)`);
   }
+  if (stale) process.exit(1);
 }

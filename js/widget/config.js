@@ -39,6 +39,7 @@ export const CONFIG_DEFAULTS = {
   reconnectMaxRetries: 8,
   reconnectBaseDelay: 1,
   pollInterval: 3,
+  heartbeatInterval: 25,
   typingTimeout: 20,
   maxMessageLength: 4000,
   sound: true,
@@ -71,8 +72,13 @@ export function resolveConfig(sources, base) {
   config.wsUrl = socketUrl(config.wsUrl, api, config.wsPathPrefix);
   config.websiteId = String(config.websiteId);
   config.reconnectMaxRetries = Math.max(0, Math.floor(Number(config.reconnectMaxRetries) || 0));
-  config.reconnectBaseDelay = Number(config.reconnectBaseDelay) > 0 ? Number(config.reconnectBaseDelay) : 1;
+  config.reconnectBaseDelay = positive(config.reconnectBaseDelay, CONFIG_DEFAULTS.reconnectBaseDelay);
+  config.heartbeatInterval = positive(config.heartbeatInterval, CONFIG_DEFAULTS.heartbeatInterval);
   return config;
+}
+
+function positive(value, fallback) {
+  return Number(value) > 0 ? Number(value) : fallback;
 }
 
 /**

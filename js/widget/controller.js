@@ -2,8 +2,8 @@
  * The widget: wires the conversation state, the transport, the view, storage and sound,
  * and is the host page's API (``window.LiveChat``).
  */
+import { MessageLog } from "../shared/messages.js";
 import { httpClient } from "./http.js";
-import { MessageLog } from "./messages.js";
 import { Outbox } from "./outbox.js";
 import { Chime } from "./sound.js";
 import { VisitorStore } from "./storage.js";
@@ -197,6 +197,10 @@ export class ChatWidget {
 
   lastSeq() {
     return this.log.lastSeq;
+  }
+
+  highestSeq() {
+    return this.log.highest;
   }
 
   onSession(session) {

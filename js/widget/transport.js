@@ -2,22 +2,32 @@
  * Delivery: the visitor socket first, the HTTP API whenever the socket is not open.
  *
  * - A message goes over the socket when it is open and identified, else over HTTP at
- *   once. A socket message not echoed back (by ``client_id``) in time, or caught by an
- *   error frame (which names no message), is sent again over HTTP, whose answer is
- *   per message; the server stores a ``client_id`` only once.
+ *   once. A socket message not echoed back (by ``client_id``) in time is sent again over
+ *   HTTP, whose answer is per message; the server stores a ``client_id`` only once.
+ * - An error naming a message (``client_id``) acts on that message only: tried again
+ *   later (UNAVAILABLE, RATE_LIMITED), failed for good (INVALID_MESSAGE,
+ *   MESSAGE_TOO_LONG) or sent over HTTP (anything else). An error naming none makes
+ *   every unconfirmed socket message go over HTTP.
  * - A lost socket reconnects with exponential backoff and jitter, up to the retry limit;
- *   then the widget works over HTTP polling and tries the socket again now and then.
- * - Every (re)join asks for the messages after the last seq held, and while the socket
- *   is down with a conversation going, HTTP polling does the same.
+ *   then the widget works over HTTP polling and tries the socket again now and then. A
+ *   socket silent for too long (no pong to the heartbeat) counts as lost.
+ * - Live delivery may drop events, so nothing relies on it alone: every (re)join asks for
+ *   the messages after the last seq held, a hole below a message or a pong naming a newer
+ *   seq is repaired with a history request, and while the socket is down with a
+ *   conversation going, HTTP polling asks the same.
  */
-import { Backoff, probeDelay } from "./backoff.js";
+import { Backoff, probeDelay } from "../shared/backoff.js";
+import { CatchUp } from "../shared/catchup.js";
+import { Heartbeat } from "../shared/heartbeat.js";
 import { ChatError, NETWORK } from "./http.js";
 import { PENDING } from "./outbox.js";
 
 const OPEN = 1;
 const CLOSE_FORBIDDEN = 4403;
-const PING_EVERY = 25; // seconds: proxies drop sockets idle for about a minute
 const ACK_TIMEOUT = 10; // seconds the socket has to echo a message before HTTP takes it
+const RETRY_AFTER = 2; // seconds before sending again when the server names no delay
+const LATER = "later"; // an item's ``via`` while it waits to be sent again
+const CONVERSATION = ""; // the catch-up key: the widget has one conversation
 
 export const CONNECTING = "connecting";
 export const SOCKET = "socket";
@@ -26,9 +36,9 @@ export const REFUSED = "refused";
 
 export class Transport {
   /**
-   * ``hooks``: identity(), lastSeq(), onSession(session, created), onSessionLost(),
-   * onMessages(afterSeq | null, messages), onTyping(event), onStatus(event),
-   * onError(error), onItem(item), onState(state, reachable).
+   * ``hooks``: identity(), lastSeq(), highestSeq(), onSession(session, created),
+   * onSessionLost(), onMessages(afterSeq | null, messages), onTyping(event),
+   * onStatus(event), onError(error), onItem(item), onState(state, reachable).
    * ``env``: WebSocket, setTimeout, clearTimeout, random.
    */
   constructor({ config, http, outbox, hooks, env }) {
@@ -49,6 +59,17 @@ export class Transport {
     this.freshStart = false; // the token was refused once: a second refusal is final
     this.forbidden = null;
     this.identifying = false;
+    this.heartbeat = new Heartbeat({
+      interval: config.heartbeatInterval,
+      beat: () => this.ping(),
+      silent: () => this.silent(),
+      env,
+    });
+    this.catchUp = new CatchUp({
+      missing: (key, upTo) => this.hooks.lastSeq() < upTo,
+      request: () => this.requestHistory(),
+      env,
+    });
   }
 
   // ------------------------------------------------------------------ the socket
@@ -73,15 +94,22 @@ export class Transport {
 
   socketOpened() {
     this.setState(SOCKET);
-    this.ping();
+    this.heartbeat.start();
     if (!this.identify()) this.backoff.reset();
   }
 
+  /** The heartbeat: the pong says the conversation's newest seq. */
   ping() {
-    this.later("ping", PING_EVERY, () => {
-      this.sendFrame({ type: "ping" });
-      this.ping();
-    });
+    this.sendFrame(this.ready ? { type: "ping", last_seq: this.hooks.lastSeq() } : { type: "ping" });
+  }
+
+  /** Nothing heard for too long: the socket is dead even if the browser has not noticed. */
+  silent() {
+    const ws = this.ws;
+    if (!ws) return;
+    ws.onopen = ws.onmessage = ws.onclose = null;
+    ws.close();
+    this.socketClosed(ws, { code: 1006 });
   }
 
   /** Identify on the open socket: rejoin, or start a conversation for waiting messages. */
@@ -90,6 +118,7 @@ export class Transport {
     this.identifying = true;
     if (this.session) {
       this.historyFrom = this.hooks.lastSeq();
+      this.catchUp.begin(CONVERSATION); // the history that follows the rejoin
       this.sendFrame({
         type: "identify",
         website_id: this.config.websiteId,
@@ -114,25 +143,55 @@ export class Transport {
     } catch {
       return;
     }
+    this.heartbeat.heard();
     switch (frame && frame.type) {
       case "identified":
         return this.identified(frame);
       case "history":
-        this.receive(this.historyFrom, frame.messages || []);
-        if (frame.has_more && frame.messages.length) {
-          this.historyFrom = frame.messages[frame.messages.length - 1].seq;
-          this.sendFrame({ type: "history", last_seq: this.historyFrom });
-        }
-        return;
+        return this.history(frame);
       case "chat_message":
         return this.receive(null, [frame]);
+      case "pong":
+        return this.checkGap(Number.isInteger(frame.last_seq) ? frame.last_seq : 0);
       case "typing":
         return this.hooks.onTyping(frame);
       case "status":
         return this.hooks.onStatus(frame);
       case "error":
-        return this.socketError(new ChatError(frame.code, frame.message, { retryAfter: frame.retry_after }));
+        return this.socketError(
+          new ChatError(frame.code, frame.message, { retryAfter: frame.retry_after }),
+          frame.client_id,
+        );
     }
+  }
+
+  history(frame) {
+    const messages = frame.messages || [];
+    this.receive(this.historyFrom, messages);
+    if (frame.has_more && messages.length) {
+      this.historyFrom = messages[messages.length - 1].seq;
+      this.catchUp.begin(CONVERSATION);
+      this.sendFrame({ type: "history", last_seq: this.historyFrom });
+      return;
+    }
+    this.catchUp.done(CONVERSATION);
+  }
+
+  /**
+   * Something may be missing: a hole below the highest seq held, or the server's newest
+   * seq (a pong's) above it. Over the socket, ask for it if it does not come by itself;
+   * without the socket, HTTP polling asks anyway.
+   */
+  checkGap(newest = 0) {
+    const upTo = Math.max(newest, this.hooks.highestSeq());
+    if (this.ready && upTo > this.hooks.lastSeq()) this.catchUp.note(CONVERSATION, upTo);
+  }
+
+  requestHistory() {
+    if (!this.ready) return false;
+    this.historyFrom = this.hooks.lastSeq();
+    this.sendFrame({ type: "history", last_seq: this.historyFrom, reason: "gap" });
+    return true;
   }
 
   identified(frame) {
@@ -148,7 +207,7 @@ export class Transport {
     this.flush();
   }
 
-  socketError(error) {
+  socketError(error, clientId) {
     switch (error.code) {
       case "FORBIDDEN":
         this.forbidden = error; // the close (4403) follows
@@ -160,22 +219,42 @@ export class Transport {
         this.identify();
         return;
     }
-    // An error frame names no message: HTTP answers for each unconfirmed one.
+    if (clientId) {
+      const item = this.outbox.get(clientId);
+      if (item && item.state === PENDING) this.refusedItem(item, error);
+      return;
+    }
+    // An error frame that names no message: HTTP answers for each unconfirmed one.
     const unsure = this.outbox.pending().filter((item) => item.via === "ws");
     unsure.forEach((item) => this.sendHttp(item));
     if (!unsure.length || error.code === "INTERNAL_ERROR") this.hooks.onError(error);
   }
 
+  /** The server refused this one message (over the socket or HTTP). */
+  refusedItem(item, error) {
+    switch (error.code) {
+      case "UNAVAILABLE": // nothing was stored: the same client_id again later
+      case "RATE_LIMITED":
+        return this.retryLater(item, error.retryAfter);
+      case "INVALID_MESSAGE":
+      case "MESSAGE_TOO_LONG":
+        return this.fail(item, error);
+      default:
+        return this.sendHttp(item); // INTERNAL_ERROR: HTTP answers for this message
+    }
+  }
+
   socketClosed(ws, event) {
     this.ws = null;
     this.ready = this.identifying = false;
-    this.cancel("ping");
+    this.heartbeat.stop();
+    this.catchUp.reset(); // the rejoin asks for everything after the last seq held
     if (ws) ws.onopen = ws.onmessage = ws.onclose = null;
     // Its "typing: false" may have been lost with it.
     this.hooks.onTyping({ role: "assistant", is_typing: false });
     if (event.code === CLOSE_FORBIDDEN) return this.refused();
-    // No message waits for a reconnect.
-    for (const item of this.outbox.pending()) if (item.via !== "http") this.sendHttp(item);
+    // No message waits for a reconnect (but one told to wait keeps waiting).
+    for (const item of this.outbox.pending()) if (item.via === "ws" || !item.via) this.sendHttp(item);
     this.startPolling();
     this.scheduleReconnect();
   }
@@ -210,6 +289,8 @@ export class Transport {
   refuse(error) {
     this.setState(REFUSED);
     for (const name of Object.keys(this.timers)) this.cancel(name);
+    this.heartbeat.stop();
+    this.catchUp.reset();
     if (this.ws) {
       const ws = this.ws;
       this.ws = null;
@@ -253,7 +334,17 @@ export class Transport {
   }
 
   flush() {
-    for (const item of this.outbox.pending()) if (item.via !== "http") this.sendSocket(item);
+    for (const item of this.outbox.pending()) if (item.via === "ws" || !item.via) this.sendSocket(item);
+  }
+
+  /** Send it again after ``seconds`` (the server's ``retry_after``), with the same client_id. */
+  retryLater(item, seconds) {
+    item.via = LATER;
+    this.cancel("ack:" + item.clientId);
+    this.later("retry:" + item.clientId, Number(seconds) > 0 ? Number(seconds) : RETRY_AFTER, () => {
+      item.via = "";
+      if (item.state === PENDING) this.send(item);
+    });
   }
 
   async sendHttp(item) {
@@ -268,6 +359,7 @@ export class Transport {
       this.startPolling();
     } catch (error) {
       if (error.code === NETWORK) this.setReachable(false);
+      if (error.code === "UNAVAILABLE" || error.code === "RATE_LIMITED") return this.retryLater(item, error.retryAfter);
       this.fail(item, error);
       if (error.code === "FORBIDDEN") {
         this.forbidden = error;
@@ -346,9 +438,11 @@ export class Transport {
     for (const message of messages) {
       if (message.role === "user" && message.client_id && this.outbox.acknowledge(message.client_id)) {
         this.cancel("ack:" + message.client_id);
+        this.cancel("retry:" + message.client_id);
       }
     }
     this.hooks.onMessages(afterSeq, messages);
+    this.checkGap();
   }
 
   identity() {
@@ -369,13 +463,14 @@ export class Transport {
     if (session && this.session && session.conversationId === this.session.conversationId) return;
     this.session = session;
     this.ready = false;
+    this.catchUp.reset(); // what was missing belonged to the other conversation
     if (!session && this.ws) {
       // The socket is still in the old conversation's group: a fresh one is in none.
       const ws = this.ws;
       this.ws = null;
       ws.onopen = ws.onmessage = ws.onclose = null;
       ws.close();
-      this.cancel("ping");
+      this.heartbeat.stop();
       this.connect();
     } else if (this.socketOpen()) {
       this.identify(); // the server moves the socket to the new conversation

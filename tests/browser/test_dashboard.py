@@ -12,17 +12,21 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import re
+import urllib.request
 import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.browser.wire import DropOneFrame
+from tests.live_server import screenshot_path
+
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOT = ROOT / "docs" / "images" / "dashboard.png"
 AGENT = ("agent", "agent")  # demo_setup's agent
 WIDGET = "livechat-widget"  # Playwright's CSS pierces its open shadow root
 AT_ONCE_MS = 5_000  # "at once": well within the socket's round trip plus the responder
@@ -207,8 +211,7 @@ def test_visitor_and_agent_chat_live(live_server, browser):
         # ---- the README's screenshot
         dashboard.locator("#lc-assign").click()
         expect(dashboard.locator("#lc-assign")).to_have_text("Assigned to you")
-        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-        dashboard.screenshot(path=str(SCREENSHOT))
+        dashboard.screenshot(path=str(screenshot_path("dashboard.png")))
 
         # ---- resolve and reopen reach the visitor
         dashboard.locator("#lc-resolve").click()
@@ -226,3 +229,127 @@ def test_visitor_and_agent_chat_live(live_server, browser):
     finally:
         visitor_context.close()
         agent_context.close()
+
+
+# ---------------------------------------------------------------------- lossy live delivery
+
+
+def visitor_api(server: Any, path: str, body: dict[str, Any], token: str = "") -> Any:
+    """A visitor's call to the HTTP API, as a script without a page would make it."""
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(
+        f"{server.url}livechat/api/{path}", data=json.dumps(body).encode(), headers=headers
+    )
+    with urllib.request.urlopen(request, timeout=20) as response:
+        return json.load(response)
+
+
+def test_a_message_lost_on_its_way_to_the_dashboard_arrives_all_the_same(live_server, browser):
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        context.set_default_timeout(20_000)
+        page = context.new_page()
+        errors = console_errors(page)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        losing = {"armed": False}
+        wire = DropOneFrame(
+            page,
+            re.compile(r"/ws/livechat/dashboard/$"),
+            lambda frame: (
+                losing["armed"]
+                and frame.get("type") == "chat_message"
+                and frame.get("role") == "assistant"
+            ),
+        )
+        page.clock.install()  # the page's timers, to be run ahead to its next heartbeat
+        log_in_to_dashboard(page, live_server.url)
+
+        who = f"lossy-{uuid.uuid4().hex[:8]}@example.com"
+        started = visitor_api(
+            live_server,
+            "conversations/",
+            {"website_id": live_server.website_id, "user_identifier": who},
+        )
+        conversation, token = started["conversation_id"], started["visitor_token"]
+        visitor_api(
+            live_server,
+            "messages/",
+            {"message": "What are your opening hours?", "client_id": "v-1"},
+            token,
+        )
+        item = page.locator(f'#lc-list button[aria-label*="{who}"]')
+        item.click()
+        thread = page.locator("#lc-log")
+        expect(thread.locator('[data-seq="2"]')).to_contain_text("open Monday to Friday")
+
+        # The automatic reply's frame never reaches the dashboard. At the next heartbeat
+        # (every 25 s), the answer to "what changed since" shows a newer seq, and the dashboard
+        # asks for the history it misses. The agent does nothing.
+        losing["armed"] = True
+        visitor_api(
+            live_server,
+            "messages/",
+            {"message": "How much is shipping?", "client_id": "v-2"},
+            token,
+        )
+        expect(thread.locator('[data-seq="3"]')).to_contain_text("How much is shipping?")
+        page.wait_for_timeout(1500)
+        expect(thread.locator('[data-seq="4"]')).to_have_count(0)
+        config = page.evaluate(
+            "JSON.parse(document.querySelector('#livechat-dashboard-config').text)"
+        )
+        page.clock.fast_forward(int(config["heartbeatInterval"] * 1000))
+        expect(thread.locator('[data-seq="4"]')).to_contain_text(
+            "Orders ship within 1 business day"
+        )
+        expect(item.locator(".lc-item-preview")).to_contain_text("Orders ship")
+        assert [frame["seq"] for frame in wire.dropped] == [4], "the reply's live frame was lost"
+        gap = [f for f in wire.sent_of_type("history") if f.get("reason") == "gap"]
+        assert gap[:1] == [
+            {"type": "history", "conversation_id": conversation, "last_seq": 3, "reason": "gap"}
+        ]
+        assert any("changed_since" in f for f in wire.sent_of_type("conversations"))
+        shown = thread.locator("[data-seq]").evaluate_all("(ns) => ns.map((n) => +n.dataset.seq)")
+        assert shown == [1, 2, 3, 4], "each once, in order"
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_a_reply_the_server_refuses_shows_failed_with_a_retry(live_server, browser):
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        context.set_default_timeout(20_000)
+        page = context.new_page()
+        log_in_to_dashboard(page, live_server.url)
+        who = f"refused-{uuid.uuid4().hex[:8]}@example.com"
+        started = visitor_api(
+            live_server,
+            "conversations/",
+            {"website_id": live_server.website_id, "user_identifier": who},
+        )
+        visitor_api(
+            live_server,
+            "messages/",
+            {"message": "Hello?", "client_id": "v-1"},
+            started["visitor_token"],
+        )
+        page.locator(f'#lc-list button[aria-label*="{who}"]').click()
+        expect(page.locator('#lc-log [data-seq="2"]')).to_be_visible()
+
+        page.locator("#lc-input").fill("x" * 5000)  # over MAX_MESSAGE_LENGTH
+        page.locator("#lc-input").press("Enter")
+        failed = page.locator("#lc-log .lc-failed")
+        expect(failed).to_contain_text("not sent")
+        expect(failed.get_by_role("button", name="Retry")).to_be_visible()
+        expect(page.locator("#lc-alert")).to_be_visible()
+        stored = live_server.call("messages", started["conversation_id"])
+        assert [m["role"] for m in stored] == ["user", "assistant"]
+    finally:
+        context.close()

@@ -55,12 +55,41 @@ test("the visitor's live messages count as unread once; history and replies do n
   assert.deepEqual(inbox.thread("a").map((m) => m.seq), [1, 2, 3]);
 });
 
-test("a pending reply is dropped when the server's copy arrives", () => {
+test("a full list replaces the inbox; a delta is merged into it", () => {
+  const inbox = new Inbox();
+  inbox.replaceAll([entry("a"), entry("b")]);
+  inbox.merge([entry("b", { status: "resolved" }), entry("c")]);
+  assert.deepEqual([...inbox.conversations.keys()].sort(), ["a", "b", "c"]);
+  assert.equal(inbox.conversations.get("b").status, "resolved");
+  inbox.replaceAll([entry("c")]);
+  assert.deepEqual([...inbox.conversations.keys()], ["c"]);
+});
+
+test("lastSeq stops before a hole (the resume point); highest is the newest held", () => {
   const inbox = new Inbox();
   inbox.replaceAll([entry("a")]);
-  inbox.pending.set("c7", { conversation_id: "a", message: "hi" });
-  inbox.addMessage({ ...message("a", 7, "agent"), client_id: "c7" });
-  assert.equal(inbox.pending.size, 0);
+  [1, 2, 4].forEach((seq) => inbox.addMessage(message("a", seq)));
+  assert.equal(inbox.lastSeq("a"), 2);
+  assert.equal(inbox.highest("a"), 4);
+  // A history page after 2: 3 does not exist (any more).
+  inbox.addHistory("a", [message("a", 4), message("a", 5)]);
+  assert.equal(inbox.lastSeq("a"), 5);
+  assert.deepEqual(inbox.thread("a").map((m) => m.seq), [1, 2, 4, 5]);
+  assert.equal(inbox.lastSeq("unknown"), 0);
+});
+
+test("held: the thread on screen counts its own messages; the others also what their entry said", () => {
+  const inbox = new Inbox();
+  inbox.replaceAll([entry("a", { last_seq: 5 })]);
+  inbox.addMessage(message("a", 6));
+  assert.equal(inbox.held("a", false), 6, "5 from the entry, then 6 live");
+  assert.equal(inbox.held("a", true), 0, "but the thread itself holds none of 1 to 5");
+  inbox.addMessage(message("a", 8));
+  assert.equal(inbox.held("a", false), 6, "7 is missing");
+  inbox.upsert(entry("a", { last_seq: 8 }));
+  assert.equal(inbox.held("a", false), 8);
+  inbox.upsert(entry("a", { last_seq: 3 })); // an older snapshot does not move it back
+  assert.equal(inbox.held("a", false), 8);
 });
 
 test("a snapshot older than what was seen live keeps the live preview", () => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { Backoff, MAX_DELAY, backoffDelay, probeDelay } from "../../js/widget/backoff.js";
+import { Backoff, MAX_DELAY, backoffDelay, probeDelay } from "../../js/shared/backoff.js";
 
 test("each delay lies between half and all of base × 2^attempt", () => {
   for (let attempt = 0; attempt < 4; attempt++) {

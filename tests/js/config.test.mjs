@@ -56,3 +56,11 @@ test("the labels the issue names are the defaults", () => {
   assert.equal(DEFAULT_LABELS.send, "Send");
   assert.match(DEFAULT_LABELS.typing, /typing/);
 });
+
+test("heartbeatInterval: 25 s by default, the tag's value, a safe one for nonsense", () => {
+  assert.equal(resolveConfig([{ websiteId: "w" }], PAGE).heartbeatInterval, 25);
+  assert.equal(resolveConfig([{ websiteId: "w", heartbeatInterval: 10.5 }], PAGE).heartbeatInterval, 10.5);
+  for (const bad of [0, -1, "soon"]) {
+    assert.equal(resolveConfig([{ websiteId: "w", heartbeatInterval: bad }], PAGE).heartbeatInterval, 25);
+  }
+});

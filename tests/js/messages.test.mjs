@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { MessageLog } from "../../js/widget/messages.js";
+import { MessageLog } from "../../js/shared/messages.js";
 
 const msg = (seq, role = "assistant") => ({ seq, role, message: `#${seq}` });
 
@@ -71,4 +71,14 @@ test("clear() starts a new conversation", () => {
   log.clear();
   assert.equal(log.lastSeq, 0);
   assert.equal(log.add(msg(1)), true);
+});
+
+test("contiguousFrom: how far everything after a seq is known", () => {
+  const log = new MessageLog();
+  [1, 2, 5, 6].forEach((seq) => log.add(msg(seq)));
+  assert.equal(log.contiguousFrom(0), 2);
+  assert.equal(log.contiguousFrom(3), 3, "4 is missing");
+  assert.equal(log.contiguousFrom(4), 6);
+  log.addPage(2, [msg(5)]); // 3 and 4 do not exist
+  assert.equal(log.contiguousFrom(0), 6);
 });

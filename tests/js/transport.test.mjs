@@ -1,73 +1,18 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
+import { MessageLog } from "../../js/shared/messages.js";
 import { ChatError, NETWORK } from "../../js/widget/http.js";
-import { MessageLog } from "../../js/widget/messages.js";
 import { FAILED, Outbox, PENDING, SENT } from "../../js/widget/outbox.js";
 import { POLLING, REFUSED, SOCKET, Transport } from "../../js/widget/transport.js";
+import { FakeClock, settle, socketClass } from "./fakes.mjs";
 
-/** Timers that run only when the test advances the clock. */
-class FakeClock {
-  constructor() {
-    this.now = 0;
-    this.timers = new Map();
-    this.ids = 0;
-    this.setTimeout = (fn, ms) => {
-      this.timers.set(++this.ids, { at: this.now + ms, fn });
-      return this.ids;
-    };
-    this.clearTimeout = (id) => this.timers.delete(id);
-  }
-
-  advance(ms) {
-    const end = this.now + ms;
-    for (;;) {
-      const [id, due] = [...this.timers].sort((a, b) => a[1].at - b[1].at)[0] || [];
-      if (!due || due.at > end) break;
-      this.timers.delete(id);
-      this.now = due.at;
-      due.fn();
-    }
-    this.now = end;
-  }
-
-  delays() {
-    return [...this.timers.values()].map((t) => t.at - this.now).sort((a, b) => a - b);
-  }
-}
-
-function socketClass() {
-  return class FakeSocket {
-    static all = [];
-    constructor(url) {
-      Object.assign(this, { url, readyState: 0, sent: [] });
-      FakeSocket.all.push(this);
-    }
-    send(data) {
-      this.sent.push(JSON.parse(data));
-    }
-    close() {
-      this.readyState = 3;
-    }
-    open() {
-      this.readyState = 1;
-      this.onopen();
-    }
-    receive(frame) {
-      this.onmessage({ data: JSON.stringify(frame) });
-    }
-    drop(code = 1006) {
-      this.readyState = 3;
-      this.onclose({ code });
-    }
-  };
-}
-
+/** The HTTP API: ``stored`` is the conversation on the server, ``failures`` what to throw. */
 function fakeHttp() {
-  let seq = 0;
   const http = {
     calls: [],
     failures: {},
+    stored: [],
     async open(body) {
       http.calls.push(["open", body]);
       if (http.failures.open) throw http.failures.open;
@@ -76,21 +21,22 @@ function fakeHttp() {
     async post(token, message, clientId) {
       http.calls.push(["post", token, message, clientId]);
       if (http.failures.post) throw http.failures.post;
-      return {
-        message: { seq: ++seq, role: "user", message, client_id: clientId },
-        reply: { seq: ++seq, role: "assistant", message: "auto" },
-      };
+      const seq = http.stored.length;
+      const stored = { seq: seq + 1, role: "user", message, client_id: clientId };
+      const reply = { seq: seq + 2, role: "assistant", message: "auto" };
+      http.stored.push(stored, reply);
+      return { message: stored, reply };
     },
     async list(token, afterSeq) {
       http.calls.push(["list", token, afterSeq]);
       if (http.failures.list) throw http.failures.list;
-      return { messages: [], has_more: false };
+      return { messages: http.stored.filter((m) => m.seq > afterSeq), has_more: false };
     },
   };
   return http;
 }
 
-function setup({ session = null, retries = 2 } = {}) {
+function setup({ session = null, retries = 2, heartbeat = 25 } = {}) {
   const clock = new FakeClock();
   const WebSocket = socketClass();
   const http = fakeHttp();
@@ -100,6 +46,7 @@ function setup({ session = null, retries = 2 } = {}) {
   const hooks = {
     identity: () => ({ metadata: { page: "/" } }),
     lastSeq: () => log.lastSeq,
+    highestSeq: () => log.highest,
     onSession: (s, created) => events.sessions.push({ ...s, created }),
     onSessionLost: () => events.lost++,
     onMessages: (after, messages) => (after === null ? messages.forEach((m) => log.add(m)) : log.addPage(after, messages)),
@@ -115,6 +62,7 @@ function setup({ session = null, retries = 2 } = {}) {
     reconnectMaxRetries: retries,
     reconnectBaseDelay: 1,
     pollInterval: 3,
+    heartbeatInterval: heartbeat,
   };
   const env = { WebSocket, setTimeout: clock.setTimeout, clearTimeout: clock.clearTimeout, random: () => 0 };
   const transport = new Transport({ config, http, outbox, hooks, env });
@@ -124,7 +72,6 @@ function setup({ session = null, retries = 2 } = {}) {
 
 const SESSION = { conversationId: "conv-1", visitorToken: "token-1", userIdentifier: "" };
 const IDENTIFIED = { type: "identified", conversation_id: "conv-1", visitor_token: "token-1", user_identifier: "" };
-const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 async function socketReady(t) {
   t.transport.connect();
@@ -178,17 +125,17 @@ test("a socket message not echoed in time is sent over HTTP (same client_id)", a
   assert.equal(item.state, SENT);
 });
 
-test("an error frame names no message: HTTP answers for each unconfirmed one", async () => {
+test("an error frame that names no message: HTTP answers for each unconfirmed one", async () => {
   const t = setup({ session: SESSION });
   await socketReady(t);
   const item = t.outbox.add("hello");
   t.transport.send(item);
-  t.http.failures.post = new ChatError("RATE_LIMITED", "Too many messages; wait a moment.", { status: 429 });
-  t.sockets[0].receive({ type: "error", code: "RATE_LIMITED", message: "Too many messages; wait a moment." });
+  t.http.failures.post = new ChatError("MESSAGE_TOO_LONG", "The message is too long.", { status: 413 });
+  t.sockets[0].receive({ type: "error", code: "UNKNOWN_TYPE", message: "Unknown type." });
   await settle();
   assert.equal(t.http.calls.length, 1);
   assert.equal(item.state, FAILED);
-  assert.equal(item.error, "Too many messages; wait a moment.");
+  assert.equal(item.error, "The message is too long.");
   assert.equal(item.retryable, false, "waits for the visitor's Retry");
   assert.deepEqual(t.events.errors, [], "shown on the message, not twice");
 });
@@ -224,6 +171,7 @@ test("backoff with jitter up to the retry limit, then HTTP polling and a socket 
   assert.equal(t.sockets.length, 3);
   t.clock.advance(1);
   assert.equal(t.sockets.length, 4, "the socket is tried again after 30 s");
+  t.sockets[3].respond = (frame) => frame.type === "ping" && { type: "pong", last_seq: 0 }; // a live server answers the heartbeat
   t.sockets[3].open();
   t.sockets[3].receive(IDENTIFIED);
   assert.equal(t.transport.state, SOCKET);
@@ -338,4 +286,267 @@ test("an unknown or inactive website over HTTP stops the widget and says so", as
   assert.equal(item.state, FAILED);
   assert.equal(t.transport.state, REFUSED);
   assert.deepEqual(t.events.errors, ["INVALID_WEBSITE"]);
+});
+
+// ---------------------------------------------------------------- protocol v2: never rely on live delivery alone
+
+const chat = (seq, role = "assistant", fields = {}) => ({ type: "chat_message", seq, role, message: `#${seq}`, ...fields });
+const history = (...seqs) => ({ type: "history", has_more: false, messages: seqs.map((seq) => chat(seq)) });
+
+/** Rejoined over the socket, holding seqs 1 and 2. */
+async function rejoined(options = {}) {
+  const t = setup({ session: SESSION, ...options });
+  await socketReady(t);
+  t.sockets[0].receive(history(1, 2));
+  return { ...t, socket: t.sockets[0] };
+}
+
+test("heartbeat: a ping with the last seq held every heartbeatInterval seconds (a bare one before identify)", async () => {
+  const t = await rejoined({ heartbeat: 10 });
+  t.clock.advance(9_999);
+  assert.deepEqual(t.socket.frames("ping"), []);
+  t.clock.advance(1);
+  assert.deepEqual(t.socket.frames("ping"), [{ type: "ping", last_seq: 2 }]);
+  t.clock.advance(10_000);
+  assert.equal(t.socket.frames("ping").length, 2);
+
+  const fresh = setup({ heartbeat: 10 });
+  fresh.transport.connect();
+  fresh.sockets[0].open(); // nothing to send: no identify
+  fresh.clock.advance(10_000);
+  assert.deepEqual(fresh.sockets[0].sent, [{ type: "ping" }]);
+});
+
+test("a pong naming a newer seq than any held: after a grace second, history after the last seq held", async () => {
+  const t = await rejoined();
+  t.socket.receive({ type: "pong", last_seq: 4 });
+  t.clock.advance(999);
+  assert.deepEqual(t.socket.frames("history"), [], "the event may just be late");
+  t.clock.advance(1);
+  assert.deepEqual(t.socket.frames("history"), [{ type: "history", last_seq: 2, reason: "gap" }]);
+  t.socket.receive(history(3, 4));
+  assert.deepEqual(t.log.list().map((m) => m.seq), [1, 2, 3, 4]);
+  t.socket.receive({ type: "pong", last_seq: 4 });
+  t.clock.advance(5_000);
+  assert.equal(t.socket.frames("history").length, 1, "nothing missing: nothing asked");
+});
+
+test("a message leaving a hole below it: the hole is asked for if it is still open after a second", async () => {
+  const t = await rejoined();
+  t.socket.receive(chat(4));
+  t.clock.advance(500);
+  t.socket.receive(chat(3)); // late, not lost
+  t.clock.advance(5_000);
+  assert.deepEqual(t.socket.frames("history"), []);
+
+  t.socket.receive(chat(6)); // 5 was dropped on the way
+  t.clock.advance(1_000);
+  assert.deepEqual(t.socket.frames("history"), [{ type: "history", last_seq: 4, reason: "gap" }]);
+  t.socket.receive(history(5, 6));
+  assert.equal(t.log.lastSeq, 6);
+});
+
+test("never more than one catch-up in flight; a gap seen meanwhile is looked at after the answer", async () => {
+  const t = await rejoined();
+  t.socket.receive({ type: "pong", last_seq: 5 });
+  t.clock.advance(1_000);
+  assert.equal(t.socket.frames("history").length, 1);
+  t.socket.receive(chat(8)); // another hole while the answer is on its way
+  t.socket.receive({ type: "pong", last_seq: 8 });
+  t.clock.advance(5_000);
+  assert.equal(t.socket.frames("history").length, 1);
+  t.socket.receive(history(3, 4, 5)); // read before 6 and 7 were stored
+  t.clock.advance(1_000);
+  assert.deepEqual(t.socket.frames("history")[1], { type: "history", last_seq: 5, reason: "gap" });
+});
+
+test("the history that answers a rejoin counts as the catch-up in flight", async () => {
+  const t = setup({ session: SESSION });
+  await socketReady(t);
+  const socket = t.sockets[0];
+  socket.receive(chat(3)); // live, before the rejoin's history
+  t.clock.advance(3_000);
+  assert.deepEqual(socket.frames("history"), []);
+  socket.receive(history(1, 2, 3));
+  t.clock.advance(3_000);
+  assert.deepEqual(socket.frames("history"), []);
+  assert.equal(t.log.lastSeq, 3);
+});
+
+test("while the widget polls over HTTP the poll catches up: no history is asked on the socket", async () => {
+  const t = setup({ session: SESSION });
+  t.transport.connect();
+  t.sockets[0].open();
+  t.sockets[0].drop(); // before identify: polling starts
+  // Two agent messages the socket never delivered; the visitor's message is answered 3 and 4.
+  t.http.stored.push(chat(1, "agent"), chat(2, "agent"));
+  t.transport.send(t.outbox.add("hello"));
+  await settle();
+  assert.deepEqual(t.log.list().map((m) => m.seq), [3, 4]);
+  t.clock.advance(3_000);
+  await settle();
+  assert.deepEqual(t.http.calls.at(-1), ["list", "token-1", 0]);
+  assert.deepEqual(t.log.list().map((m) => m.seq), [1, 2, 3, 4]);
+  assert.deepEqual(t.sockets.flatMap((s) => s.frames("history")), []);
+});
+
+test("a socket silent for 2 × heartbeat + 5 s is closed; the rejoin resumes after the last seq held", async () => {
+  const t = await rejoined({ heartbeat: 10 });
+  t.http.stored.push(chat(1), chat(2));
+  const item = t.outbox.add("hello?");
+  t.transport.send(item);
+  t.clock.advance(24_999); // two pings unanswered
+  assert.equal(t.socket.closed, 0);
+  t.clock.advance(1);
+  assert.equal(t.socket.closed, 1, "closed by the widget, which does not wait for the browser");
+  await settle();
+  assert.deepEqual(t.http.calls.map((c) => [c[0], c[3]]), [["post", item.clientId]], "no message waits for it");
+  t.clock.advance(500); // the first reconnection (random 0: base / 2)
+  assert.equal(t.sockets.length, 2);
+  t.sockets[1].open();
+  assert.equal(t.sockets[1].sent[0].type, "identify");
+  assert.equal(t.sockets[1].sent[0].last_seq, 4, "after 1, 2 and the HTTP answer's 3, 4");
+});
+
+test("any frame keeps the socket alive: answered pings never let it fall silent", async () => {
+  const t = await rejoined({ heartbeat: 10 });
+  t.socket.respond = (frame) => frame.type === "ping" && { type: "pong", last_seq: 2 };
+  t.clock.advance(300_000);
+  assert.equal(t.socket.closed, 0);
+  assert.equal(t.sockets.length, 1);
+  assert.equal(t.socket.frames("ping").length, 30);
+});
+
+test("a reply with or without typing frames around it is shown at once; nothing waits for them", async () => {
+  const t = await rejoined();
+  const item = t.outbox.add("hours?");
+  t.transport.send(item);
+  // The responder answered at once: no typing frames.
+  t.socket.receive(chat(3, "user", { client_id: item.clientId, message: "hours?" }));
+  t.socket.receive(chat(4, "assistant", { client_id: "auto:m3" }));
+  assert.equal(item.state, SENT);
+  assert.deepEqual(t.log.list().map((m) => m.seq), [1, 2, 3, 4]);
+  assert.deepEqual(t.events.typing, []);
+  // The responder took its time: typing, the reply, typing off.
+  t.socket.receive(chat(5, "user"));
+  t.socket.receive({ type: "typing", role: "assistant", is_typing: true });
+  t.socket.receive(chat(6, "assistant", { client_id: "auto:m5" }));
+  assert.equal(t.log.highest, 6, "the reply before its typing: false");
+  t.socket.receive({ type: "typing", role: "assistant", is_typing: false });
+  assert.deepEqual(t.events.typing, [true, false]);
+  t.clock.advance(10_000);
+  assert.deepEqual(t.socket.frames("history"), []);
+  assert.deepEqual(t.http.calls, []);
+});
+
+// ---------------------------------------------------------------- errors that name a message
+
+const UNAVAILABLE = "The message could not be stored; try again.";
+
+/** Two messages sent over the socket, unconfirmed. */
+async function twoSent() {
+  const t = await rejoined();
+  const [a, b] = [t.outbox.add("one"), t.outbox.add("two")];
+  t.transport.send(a);
+  t.transport.send(b);
+  return { ...t, a, b, sentIds: () => t.socket.frames("chat_message").map((f) => f.client_id) };
+}
+
+test("UNAVAILABLE names one message: it stays pending and goes again after retry_after, same client_id", async () => {
+  const t = await twoSent();
+  t.socket.receive({ type: "error", code: "UNAVAILABLE", message: UNAVAILABLE, client_id: t.a.clientId, retry_after: 3 });
+  t.socket.receive(chat(4, "user", { client_id: t.b.clientId })); // the other one was stored
+  assert.equal(t.a.state, PENDING);
+  t.clock.advance(2_999);
+  assert.deepEqual(t.sentIds(), [t.a.clientId, t.b.clientId]);
+  t.clock.advance(1);
+  assert.deepEqual(t.sentIds(), [t.a.clientId, t.b.clientId, t.a.clientId]);
+  t.socket.receive(chat(3, "user", { client_id: t.a.clientId }));
+  assert.equal(t.a.state, SENT);
+  assert.equal(t.b.state, SENT);
+  assert.deepEqual(t.http.calls, [], "nothing went over HTTP");
+  assert.deepEqual(t.events.errors, []);
+});
+
+test("UNAVAILABLE, then the socket drops: the message waits its retry_after, then goes over HTTP", async () => {
+  const t = await twoSent();
+  t.socket.receive({ type: "error", code: "UNAVAILABLE", message: UNAVAILABLE, client_id: t.a.clientId, retry_after: 2 });
+  t.socket.drop();
+  await settle();
+  assert.deepEqual(t.http.calls.map((c) => c[3]), [t.b.clientId], "only the unconfirmed one goes at once");
+  t.clock.advance(2_000);
+  await settle();
+  assert.deepEqual(t.http.calls.filter((c) => c[0] === "post").map((c) => c[3]), [t.b.clientId, t.a.clientId]);
+  assert.equal(t.a.state, SENT);
+});
+
+test("HTTP 503 UNAVAILABLE: the message stays pending and is posted again after retry_after", async () => {
+  const t = setup({ session: SESSION });
+  t.http.failures.post = new ChatError("UNAVAILABLE", UNAVAILABLE, { status: 503, retryAfter: 2 });
+  const item = t.outbox.add("hello");
+  t.transport.send(item);
+  await settle();
+  assert.equal(item.state, PENDING);
+  t.http.failures = {};
+  t.clock.advance(1_999);
+  await settle();
+  assert.equal(t.http.calls.filter((c) => c[0] === "post").length, 1);
+  t.clock.advance(1);
+  await settle();
+  assert.deepEqual(t.http.calls.filter((c) => c[0] === "post").map((c) => c[3]), [item.clientId, item.clientId]);
+  assert.equal(item.state, SENT);
+});
+
+test("RATE_LIMITED naming a message: sent again after retry_after", async () => {
+  const t = await twoSent();
+  t.socket.respond = (frame) => frame.type === "ping" && { type: "pong" };
+  t.socket.receive(chat(3, "user", { client_id: t.a.clientId }));
+  t.socket.receive({ type: "error", code: "RATE_LIMITED", message: "Too many messages.", client_id: t.b.clientId, retry_after: 12.5 });
+  t.clock.advance(12_499);
+  assert.deepEqual(t.sentIds(), [t.a.clientId, t.b.clientId]);
+  t.clock.advance(1);
+  assert.deepEqual(t.sentIds(), [t.a.clientId, t.b.clientId, t.b.clientId]);
+  assert.equal(t.b.state, PENDING);
+  await settle();
+  assert.deepEqual(t.http.calls, [], "waiting is not a reason to try HTTP");
+});
+
+for (const code of ["INVALID_MESSAGE", "MESSAGE_TOO_LONG"]) {
+  test(`${code} fails that message only, for good`, async () => {
+    const t = await twoSent();
+    t.socket.respond = (frame) => frame.type === "ping" && { type: "pong" };
+    t.socket.receive({ type: "error", code, message: "Refused.", client_id: t.a.clientId });
+    assert.equal(t.a.state, FAILED);
+    assert.equal(t.a.error, "Refused.");
+    assert.equal(t.a.retryable, false);
+    assert.equal(t.b.state, PENDING);
+    t.socket.receive(chat(3, "user", { client_id: t.b.clientId }));
+    t.clock.advance(60_000);
+    await settle();
+    assert.equal(t.a.state, FAILED, "not sent again by itself");
+    assert.deepEqual(t.http.calls, []);
+    assert.deepEqual(t.sentIds(), [t.a.clientId, t.b.clientId]);
+  });
+}
+
+test("INTERNAL_ERROR naming a message sends that one over HTTP; the others wait for their echo", async () => {
+  const t = await twoSent();
+  t.socket.receive({ type: "error", code: "INTERNAL_ERROR", message: "Server error.", client_id: t.a.clientId });
+  await settle();
+  assert.deepEqual(t.http.calls.map((c) => [c[0], c[3]]), [["post", t.a.clientId]]);
+  assert.equal(t.a.state, SENT);
+  assert.equal(t.b.state, PENDING);
+  assert.equal(t.b.via, "ws");
+  assert.deepEqual(t.events.errors, []);
+});
+
+test("an error naming a message already confirmed changes nothing", async () => {
+  const t = await twoSent();
+  t.socket.receive(chat(3, "user", { client_id: t.a.clientId }));
+  t.socket.receive({ type: "error", code: "INVALID_MESSAGE", message: "Refused.", client_id: t.a.clientId });
+  await settle();
+  assert.equal(t.a.state, SENT);
+  assert.equal(t.b.state, PENDING);
+  assert.deepEqual(t.http.calls, []);
+  assert.deepEqual(t.events.errors, []);
 });

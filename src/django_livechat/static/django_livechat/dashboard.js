@@ -3,7 +3,9 @@
 
 import { Inbox } from "./dashboard/inbox.js";
 import { Notifier, TabLeader } from "./dashboard/notify.js";
+import { Replies } from "./dashboard/replies.js";
 import { AgentSocket } from "./dashboard/socket.js";
+import { InboxSync } from "./dashboard/sync.js";
 import { renderDetails, renderList, renderMessage, renderNote, typingText, visitorName } from "./dashboard/view.js";
 
 const TYPING_RESEND_MS = 3000; // keep the server's typing state alive while keys are hit
@@ -41,6 +43,8 @@ const ui = {
 const baseTitle = document.title;
 const typingTimeoutMs = (config.typingTimeout || 10) * 1000 + 2000;
 
+const timers = { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (id) => clearTimeout(id) };
+
 const inbox = new Inbox();
 const leader = new TabLeader();
 const notifier = new Notifier($("lc-notify"), leader);
@@ -53,9 +57,15 @@ const socket = new AgentSocket(config.socketPath, {
     ui.connection.dataset.state = state;
     ui.connection.textContent = STATES[state] || state;
     ui.reply.querySelector("button").disabled = state === "logged-out" || state === "forbidden";
+    if (state !== "online") sync.reset();
   },
   baseDelay: config.reconnectBaseDelay,
+  heartbeatInterval: config.heartbeatInterval,
+  heartbeat: () => sync.heartbeat(),
 });
+const send = (frame) => socket.send(frame);
+const sync = new InboxSync({ inbox, send, selected: () => selected, env: timers });
+const replies = new Replies({ send, env: timers });
 
 // ---------------------------------------------------------------- server events
 
@@ -63,22 +73,25 @@ const handlers = {
   ready(event) {
     inbox.me = event.agent;
     // Catch up after a reconnect: the open thread, then replies still waiting to go.
-    if (selected) requestHistory(selected);
-    for (const [clientId, item] of inbox.pending) sendReply(item.conversation_id, item.message, clientId);
+    if (selected) sync.requestHistory(selected);
+    replies.resend();
   },
   conversations(event) {
-    inbox.replaceAll(event.conversations);
-    $("lc-more").hidden = !event.has_more;
-    if (selected && !inbox.conversations.has(selected)) {
-      // The open conversation fell off the first page: keep it.
-      socket.send({ type: "conversation", conversation_id: selected });
+    sync.conversations(event);
+    if (event.changed_since === undefined) {
+      $("lc-more").hidden = !event.has_more;
+      if (selected && !inbox.conversations.has(selected)) {
+        // The open conversation fell off the first page: keep it.
+        socket.send({ type: "conversation", conversation_id: selected });
+      }
+      const wanted = location.hash.slice(1);
+      if (!selected && wanted && inbox.conversations.has(wanted)) select(wanted);
     }
-    const wanted = location.hash.slice(1);
-    if (!selected && wanted && inbox.conversations.has(wanted)) select(wanted);
-    renderInbox();
+    refresh(selected);
   },
   conversation(event) {
     inbox.upsert(event.conversation);
+    sync.answered(event.conversation.conversation_id);
     refresh(event.conversation.conversation_id);
   },
   new_conversation(event) {
@@ -88,15 +101,19 @@ const handlers = {
   },
   history(event) {
     inbox.upsert(event.conversation);
+    replies.confirm(event.messages);
     inbox.addHistory(event.conversation_id, event.messages);
-    if (event.has_more) requestHistory(event.conversation_id);
+    if (event.has_more) sync.requestHistory(event.conversation_id);
+    else sync.answered(event.conversation_id);
     refresh(event.conversation_id);
     markRead();
   },
   chat_message(message) {
     const id = message.conversation_id;
     if (!inbox.conversations.has(id)) socket.send({ type: "conversation", conversation_id: id });
+    replies.confirm([message]);
     inbox.addMessage(message);
+    sync.message(message);
     inbox.setTyping({ conversation_id: id, role: message.role, agent: null, is_typing: false }, 0);
     refresh(id);
     markRead();
@@ -128,7 +145,10 @@ const handlers = {
     renderInbox();
   },
   error(event) {
-    showAlert(event.message || event.code);
+    // An error naming a reply acts on it alone: failed (say so), or sent again later.
+    const reply = event.client_id ? replies.refused(event) : undefined;
+    if (reply) refresh(reply.conversationId);
+    if (!reply || reply.failed) showAlert(event.message || event.code);
   },
   pong() {},
 };
@@ -140,30 +160,21 @@ function handle(event) {
 
 // ---------------------------------------------------------------- agent actions
 
-function requestHistory(conversationId) {
-  socket.send({ type: "history", conversation_id: conversationId, last_seq: inbox.lastSeq(conversationId) });
-}
-
 function select(conversationId) {
   if (selected === conversationId) return;
   stopTyping();
   selected = conversationId;
   history.replaceState(null, "", `#${conversationId}`);
   ui.log.replaceChildren();
-  requestHistory(conversationId);
+  sync.requestHistory(conversationId);
   refresh(conversationId);
   ui.input.focus();
-}
-
-function sendReply(conversationId, message, clientId) {
-  inbox.pending.set(clientId, { conversation_id: conversationId, message, failed: false });
-  socket.send({ type: "agent_message", conversation_id: conversationId, message, client_id: clientId });
 }
 
 function markRead() {
   if (!selected || document.visibilityState !== "visible") return;
   const entry = inbox.conversations.get(selected);
-  const seq = inbox.lastSeq(selected);
+  const seq = inbox.highest(selected);
   if (entry && seq > (entry.last_read_seq || 0)) {
     entry.last_read_seq = seq; // not again until the server says otherwise
     socket.send({ type: "mark_read", conversation_id: selected, seq });
@@ -235,9 +246,9 @@ function renderThread(entry) {
     const after = [...ui.log.querySelectorAll("[data-seq]")].find((n) => Number(n.dataset.seq) > message.seq);
     ui.log.insertBefore(node, after || null);
   }
-  for (const [clientId, item] of inbox.pending) {
-    if (item.conversation_id !== entry.conversation_id) continue;
-    ui.log.append(renderMessage({ role: "agent", sender_name: inbox.me?.name, message: item.message, client_id: clientId }, { pending: true, failed: item.failed }));
+  for (const item of replies.forConversation(entry.conversation_id)) {
+    const message = { role: "agent", sender_name: inbox.me?.name, message: item.message, client_id: item.clientId };
+    ui.log.append(renderMessage(message, { pending: true, failed: item.failed, error: item.error }));
   }
   if (nearBottom) ui.log.scrollTop = ui.log.scrollHeight;
 }
@@ -270,7 +281,7 @@ ui.reply.addEventListener("submit", (event) => {
   const message = ui.input.value.trim();
   if (!selected || !message) return;
   stopTyping();
-  sendReply(selected, message, newClientId());
+  replies.add(selected, message, newClientId());
   ui.input.value = "";
   renderConversation();
 });
@@ -279,6 +290,10 @@ ui.input.addEventListener("keydown", (event) => {
     event.preventDefault();
     ui.reply.requestSubmit();
   }
+});
+ui.log.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-retry]");
+  if (button && replies.retry(button.dataset.retry)) renderConversation();
 });
 ui.input.addEventListener("input", () => (ui.input.value ? typed() : stopTyping()));
 ui.input.addEventListener("blur", stopTyping);

@@ -1,7 +1,7 @@
 /*! django_livechat chat widget. Built by js/widget/build.mjs from js/widget/: edit those. */
 (() => {
 "use strict";
-// config.js
+// widget/config.js
 const DEFAULT_LABELS = {
   "openChat": "Open chat",
   "closeChat": "Close chat",
@@ -37,6 +37,7 @@ const CONFIG_DEFAULTS = {
   reconnectMaxRetries: 8,
   reconnectBaseDelay: 1,
   pollInterval: 3,
+  heartbeatInterval: 25,
   typingTimeout: 20,
   maxMessageLength: 4000,
   sound: true,
@@ -67,8 +68,13 @@ function resolveConfig(sources, base) {
   config.wsUrl = socketUrl(config.wsUrl, api, config.wsPathPrefix);
   config.websiteId = String(config.websiteId);
   config.reconnectMaxRetries = Math.max(0, Math.floor(Number(config.reconnectMaxRetries) || 0));
-  config.reconnectBaseDelay = Number(config.reconnectBaseDelay) > 0 ? Number(config.reconnectBaseDelay) : 1;
+  config.reconnectBaseDelay = positive(config.reconnectBaseDelay, CONFIG_DEFAULTS.reconnectBaseDelay);
+  config.heartbeatInterval = positive(config.heartbeatInterval, CONFIG_DEFAULTS.heartbeatInterval);
   return config;
+}
+
+function positive(value, fallback) {
+  return Number(value) > 0 ? Number(value) : fallback;
 }
 
 function socketUrl(wsUrl, api, prefix) {
@@ -77,7 +83,62 @@ function socketUrl(wsUrl, api, prefix) {
   return url.href;
 }
 
-// http.js
+// shared/messages.js
+class MessageLog {
+  constructor() {
+    this.clear();
+  }
+
+  clear() {
+    this.bySeq = new Map();
+    this.absent = new Set();
+    this.lastSeq = 0;
+    this.highest = 0;
+  }
+
+  add(message) {
+    const seq = message && message.seq;
+    if (!Number.isInteger(seq) || seq < 1 || this.bySeq.has(seq)) return false;
+    this.bySeq.set(seq, message);
+    this.absent.delete(seq);
+    this.highest = Math.max(this.highest, seq);
+    this.advance();
+    return true;
+  }
+
+  addPage(afterSeq, messages) {
+    const added = messages.filter((message) => this.add(message));
+    const top = messages.reduce((max, m) => (Number.isInteger(m.seq) ? Math.max(max, m.seq) : max), 0);
+    for (let seq = afterSeq + 1; seq < top; seq++) if (!this.bySeq.has(seq)) this.absent.add(seq);
+    this.advance();
+    return added;
+  }
+
+  advance() {
+    this.lastSeq = this.contiguousFrom(this.lastSeq);
+  }
+
+  contiguousFrom(seq) {
+    while (this.bySeq.has(seq + 1) || this.absent.has(seq + 1)) seq++;
+    return seq;
+  }
+
+  has(seq) {
+    return this.bySeq.has(seq);
+  }
+
+  repliesAfter(seq) {
+    let count = 0;
+    for (const [s, message] of this.bySeq) if (s > seq && message.role !== "user") count++;
+    return count;
+  }
+
+  list() {
+    return [...this.bySeq.keys()].sort((a, b) => a - b).map((seq) => this.bySeq.get(seq));
+  }
+}
+
+// widget/http.js
 const NETWORK = "NETWORK";
 
 class ChatError extends Error {
@@ -134,57 +195,7 @@ function httpClient(apiUrl, fetchImpl) {
   };
 }
 
-// messages.js
-class MessageLog {
-  constructor() {
-    this.clear();
-  }
-
-  clear() {
-    this.bySeq = new Map();
-    this.absent = new Set();
-    this.lastSeq = 0;
-    this.highest = 0;
-  }
-
-  add(message) {
-    const seq = message && message.seq;
-    if (!Number.isInteger(seq) || seq < 1 || this.bySeq.has(seq)) return false;
-    this.bySeq.set(seq, message);
-    this.absent.delete(seq);
-    this.highest = Math.max(this.highest, seq);
-    this.advance();
-    return true;
-  }
-
-  addPage(afterSeq, messages) {
-    const added = messages.filter((message) => this.add(message));
-    const top = messages.reduce((max, m) => (Number.isInteger(m.seq) ? Math.max(max, m.seq) : max), 0);
-    for (let seq = afterSeq + 1; seq < top; seq++) if (!this.bySeq.has(seq)) this.absent.add(seq);
-    this.advance();
-    return added;
-  }
-
-  advance() {
-    while (this.bySeq.has(this.lastSeq + 1) || this.absent.has(this.lastSeq + 1)) this.lastSeq++;
-  }
-
-  has(seq) {
-    return this.bySeq.has(seq);
-  }
-
-  repliesAfter(seq) {
-    let count = 0;
-    for (const [s, message] of this.bySeq) if (s > seq && message.role !== "user") count++;
-    return count;
-  }
-
-  list() {
-    return [...this.bySeq.keys()].sort((a, b) => a - b).map((seq) => this.bySeq.get(seq));
-  }
-}
-
-// outbox.js
+// widget/outbox.js
 const PENDING = "pending";
 const SENT = "sent";
 const FAILED = "failed";
@@ -242,7 +253,7 @@ class Outbox {
   }
 }
 
-// sound.js
+// widget/sound.js
 class Chime {
   constructor(lockName, env) {
     this.lockName = lockName;
@@ -295,7 +306,7 @@ class Chime {
   }
 }
 
-// storage.js
+// widget/storage.js
 const EMPTY = { conversationId: "", visitorToken: "", readSeq: 0, muted: false, soundSeq: 0 };
 
 class VisitorStore {
@@ -342,7 +353,7 @@ class VisitorStore {
   }
 }
 
-// backoff.js
+// shared/backoff.js
 const MAX_DELAY = 30;
 
 function backoffDelay(attempt, baseDelay, random = Math.random, maxDelay = MAX_DELAY) {
@@ -374,11 +385,104 @@ function probeDelay(random = Math.random, maxDelay = MAX_DELAY) {
   return maxDelay * (1 + random());
 }
 
-// transport.js
+// shared/catchup.js
+const GRACE = 1;
+const ANSWER_TIMEOUT = 15;
+
+class CatchUp {
+  constructor({ missing, request, env, grace = GRACE }) {
+    Object.assign(this, { missing, request, env, grace });
+    this.wanted = new Map();
+    this.waiting = new Map();
+    this.inFlight = new Map();
+  }
+
+  note(key, upTo) {
+    this.wanted.set(key, Math.max(this.wanted.get(key) || 0, upTo));
+    if (this.waiting.has(key) || this.inFlight.has(key)) return;
+    this.waiting.set(key, this.env.setTimeout(() => this.check(key), this.grace * 1000));
+  }
+
+  check(key) {
+    this.waiting.delete(key);
+    const upTo = this.wanted.get(key);
+    this.wanted.delete(key);
+    if (upTo && this.missing(key, upTo) && this.request(key)) this.begin(key);
+  }
+
+  begin(key) {
+    this.env.clearTimeout(this.inFlight.get(key));
+    this.inFlight.set(key, this.env.setTimeout(() => this.done(key), ANSWER_TIMEOUT * 1000));
+  }
+
+  done(key) {
+    if (!this.inFlight.has(key)) return;
+    this.env.clearTimeout(this.inFlight.get(key));
+    this.inFlight.delete(key);
+    if (this.wanted.has(key)) this.note(key, 0);
+  }
+
+  reset() {
+    for (const timer of [...this.waiting.values(), ...this.inFlight.values()]) this.env.clearTimeout(timer);
+    this.wanted.clear();
+    this.waiting.clear();
+    this.inFlight.clear();
+  }
+}
+
+// shared/heartbeat.js
+const DEFAULT_HEARTBEAT = 25;
+
+function silenceLimit(interval) {
+  return 2 * interval + 5;
+}
+
+class Heartbeat {
+  constructor({ interval, beat, silent, env }) {
+    Object.assign(this, { beat, silent, env });
+    this.interval = Number(interval) > 0 ? Number(interval) : DEFAULT_HEARTBEAT;
+    this.running = false;
+    this.beatTimer = this.silenceTimer = null;
+  }
+
+  start() {
+    this.stop();
+    this.running = true;
+    this.schedule();
+    this.heard();
+  }
+
+  schedule() {
+    this.beatTimer = this.env.setTimeout(() => {
+      this.beat();
+      if (this.running) this.schedule();
+    }, this.interval * 1000);
+  }
+
+  heard() {
+    if (!this.running) return;
+    this.env.clearTimeout(this.silenceTimer);
+    this.silenceTimer = this.env.setTimeout(() => {
+      this.stop();
+      this.silent();
+    }, silenceLimit(this.interval) * 1000);
+  }
+
+  stop() {
+    this.running = false;
+    this.env.clearTimeout(this.beatTimer);
+    this.env.clearTimeout(this.silenceTimer);
+    this.beatTimer = this.silenceTimer = null;
+  }
+}
+
+// widget/transport.js
 const OPEN = 1;
 const CLOSE_FORBIDDEN = 4403;
-const PING_EVERY = 25; // seconds: proxies drop sockets idle for about a minute
-const ACK_TIMEOUT = 10; // seconds the socket has to echo a message before HTTP takes it
+const ACK_TIMEOUT = 10;
+const RETRY_AFTER = 2;
+const LATER = "later"; // an item's ``via`` while it waits to be sent again
+const CONVERSATION = "";
 
 const CONNECTING = "connecting";
 const SOCKET = "socket";
@@ -395,15 +499,26 @@ class Transport {
     });
     this.session = null;
     this.ws = null;
-    this.ready = false; // the socket is open and identified
+    this.ready = false;
     this.state = "";
-    this.reachable = true; // the last HTTP call reached the server
+    this.reachable = true;
     this.timers = {};
-    this.opening = null; // an HTTP identify in flight
+    this.opening = null;
     this.working = 0; // HTTP posts waiting for the responder's reply
-    this.freshStart = false; // the token was refused once: a second refusal is final
+    this.freshStart = false;
     this.forbidden = null;
     this.identifying = false;
+    this.heartbeat = new Heartbeat({
+      interval: config.heartbeatInterval,
+      beat: () => this.ping(),
+      silent: () => this.silent(),
+      env,
+    });
+    this.catchUp = new CatchUp({
+      missing: (key, upTo) => this.hooks.lastSeq() < upTo,
+      request: () => this.requestHistory(),
+      env,
+    });
   }
 
 
@@ -426,15 +541,20 @@ class Transport {
 
   socketOpened() {
     this.setState(SOCKET);
-    this.ping();
+    this.heartbeat.start();
     if (!this.identify()) this.backoff.reset();
   }
 
   ping() {
-    this.later("ping", PING_EVERY, () => {
-      this.sendFrame({ type: "ping" });
-      this.ping();
-    });
+    this.sendFrame(this.ready ? { type: "ping", last_seq: this.hooks.lastSeq() } : { type: "ping" });
+  }
+
+  silent() {
+    const ws = this.ws;
+    if (!ws) return;
+    ws.onopen = ws.onmessage = ws.onclose = null;
+    ws.close();
+    this.socketClosed(ws, { code: 1006 });
   }
 
   identify() {
@@ -442,6 +562,7 @@ class Transport {
     this.identifying = true;
     if (this.session) {
       this.historyFrom = this.hooks.lastSeq();
+      this.catchUp.begin(CONVERSATION);
       this.sendFrame({
         type: "identify",
         website_id: this.config.websiteId,
@@ -466,25 +587,50 @@ class Transport {
     } catch {
       return;
     }
+    this.heartbeat.heard();
     switch (frame && frame.type) {
       case "identified":
         return this.identified(frame);
       case "history":
-        this.receive(this.historyFrom, frame.messages || []);
-        if (frame.has_more && frame.messages.length) {
-          this.historyFrom = frame.messages[frame.messages.length - 1].seq;
-          this.sendFrame({ type: "history", last_seq: this.historyFrom });
-        }
-        return;
+        return this.history(frame);
       case "chat_message":
         return this.receive(null, [frame]);
+      case "pong":
+        return this.checkGap(Number.isInteger(frame.last_seq) ? frame.last_seq : 0);
       case "typing":
         return this.hooks.onTyping(frame);
       case "status":
         return this.hooks.onStatus(frame);
       case "error":
-        return this.socketError(new ChatError(frame.code, frame.message, { retryAfter: frame.retry_after }));
+        return this.socketError(
+          new ChatError(frame.code, frame.message, { retryAfter: frame.retry_after }),
+          frame.client_id,
+        );
     }
+  }
+
+  history(frame) {
+    const messages = frame.messages || [];
+    this.receive(this.historyFrom, messages);
+    if (frame.has_more && messages.length) {
+      this.historyFrom = messages[messages.length - 1].seq;
+      this.catchUp.begin(CONVERSATION);
+      this.sendFrame({ type: "history", last_seq: this.historyFrom });
+      return;
+    }
+    this.catchUp.done(CONVERSATION);
+  }
+
+  checkGap(newest = 0) {
+    const upTo = Math.max(newest, this.hooks.highestSeq());
+    if (this.ready && upTo > this.hooks.lastSeq()) this.catchUp.note(CONVERSATION, upTo);
+  }
+
+  requestHistory() {
+    if (!this.ready) return false;
+    this.historyFrom = this.hooks.lastSeq();
+    this.sendFrame({ type: "history", last_seq: this.historyFrom, reason: "gap" });
+    return true;
   }
 
   identified(frame) {
@@ -500,10 +646,10 @@ class Transport {
     this.flush();
   }
 
-  socketError(error) {
+  socketError(error, clientId) {
     switch (error.code) {
       case "FORBIDDEN":
-        this.forbidden = error; // the close (4403) follows
+        this.forbidden = error;
         return;
       case "INVALID_WEBSITE":
         return this.refuse(error);
@@ -512,19 +658,38 @@ class Transport {
         this.identify();
         return;
     }
+    if (clientId) {
+      const item = this.outbox.get(clientId);
+      if (item && item.state === PENDING) this.refusedItem(item, error);
+      return;
+    }
     const unsure = this.outbox.pending().filter((item) => item.via === "ws");
     unsure.forEach((item) => this.sendHttp(item));
     if (!unsure.length || error.code === "INTERNAL_ERROR") this.hooks.onError(error);
   }
 
+  refusedItem(item, error) {
+    switch (error.code) {
+      case "UNAVAILABLE": // nothing was stored: the same client_id again later
+      case "RATE_LIMITED":
+        return this.retryLater(item, error.retryAfter);
+      case "INVALID_MESSAGE":
+      case "MESSAGE_TOO_LONG":
+        return this.fail(item, error);
+      default:
+        return this.sendHttp(item);
+    }
+  }
+
   socketClosed(ws, event) {
     this.ws = null;
     this.ready = this.identifying = false;
-    this.cancel("ping");
+    this.heartbeat.stop();
+    this.catchUp.reset();
     if (ws) ws.onopen = ws.onmessage = ws.onclose = null;
     this.hooks.onTyping({ role: "assistant", is_typing: false });
     if (event.code === CLOSE_FORBIDDEN) return this.refused();
-    for (const item of this.outbox.pending()) if (item.via !== "http") this.sendHttp(item);
+    for (const item of this.outbox.pending()) if (item.via === "ws" || !item.via) this.sendHttp(item);
     this.startPolling();
     this.scheduleReconnect();
   }
@@ -558,6 +723,8 @@ class Transport {
   refuse(error) {
     this.setState(REFUSED);
     for (const name of Object.keys(this.timers)) this.cancel(name);
+    this.heartbeat.stop();
+    this.catchUp.reset();
     if (this.ws) {
       const ws = this.ws;
       this.ws = null;
@@ -578,7 +745,7 @@ class Transport {
     }
     if (this.ready) return this.sendSocket(item);
     if (this.socketOpen()) {
-      if (!this.identifying) this.identify(); // then flush() sends it
+      if (!this.identifying) this.identify();
       return this.watch(item);
     }
     this.sendHttp(item);
@@ -598,7 +765,16 @@ class Transport {
   }
 
   flush() {
-    for (const item of this.outbox.pending()) if (item.via !== "http") this.sendSocket(item);
+    for (const item of this.outbox.pending()) if (item.via === "ws" || !item.via) this.sendSocket(item);
+  }
+
+  retryLater(item, seconds) {
+    item.via = LATER;
+    this.cancel("ack:" + item.clientId);
+    this.later("retry:" + item.clientId, Number(seconds) > 0 ? Number(seconds) : RETRY_AFTER, () => {
+      item.via = "";
+      if (item.state === PENDING) this.send(item);
+    });
   }
 
   async sendHttp(item) {
@@ -613,6 +789,7 @@ class Transport {
       this.startPolling();
     } catch (error) {
       if (error.code === NETWORK) this.setReachable(false);
+      if (error.code === "UNAVAILABLE" || error.code === "RATE_LIMITED") return this.retryLater(item, error.retryAfter);
       this.fail(item, error);
       if (error.code === "FORBIDDEN") {
         this.forbidden = error;
@@ -633,7 +810,7 @@ class Transport {
         .then((frame) => {
           this.setReachable(true);
           if (!this.session) this.setSession(frame, true);
-          this.identify(); // a socket open without a conversation joins it now
+          this.identify();
           return this.session;
         })
         .finally(() => {
@@ -688,9 +865,11 @@ class Transport {
     for (const message of messages) {
       if (message.role === "user" && message.client_id && this.outbox.acknowledge(message.client_id)) {
         this.cancel("ack:" + message.client_id);
+        this.cancel("retry:" + message.client_id);
       }
     }
     this.hooks.onMessages(afterSeq, messages);
+    this.checkGap();
   }
 
   identity() {
@@ -710,15 +889,16 @@ class Transport {
     if (session && this.session && session.conversationId === this.session.conversationId) return;
     this.session = session;
     this.ready = false;
+    this.catchUp.reset();
     if (!session && this.ws) {
       const ws = this.ws;
       this.ws = null;
       ws.onopen = ws.onmessage = ws.onclose = null;
       ws.close();
-      this.cancel("ping");
+      this.heartbeat.stop();
       this.connect();
     } else if (this.socketOpen()) {
-      this.identify(); // the server moves the socket to the new conversation
+      this.identify();
     } else if (session) {
       this.connect();
     }
@@ -771,7 +951,7 @@ class Transport {
   }
 }
 
-// linkify.js
+// widget/linkify.js
 const URL_PATTERN = /\bhttps?:\/\/[^\s<>"'`]+/gi;
 const TRAILING = /[.,;:!?'"\]}*_]$/;
 
@@ -807,7 +987,7 @@ function linkify(text) {
   return parts;
 }
 
-// styles.js
+// widget/styles.js
 const STYLESHEET = `
 :host{all:initial!important;position:fixed!important;z-index:2147483647!important;display:block!important;inset:auto 20px 20px auto!important;width:auto!important;height:auto!important;margin:0!important;padding:0!important;border:0!important;background:none!important;overflow:visible!important;visibility:visible!important;opacity:1!important;transform:none!important;filter:none!important;pointer-events:auto!important;max-width:none!important;max-height:none!important;min-width:0!important;min-height:0!important;clip-path:none!important;contain:none!important}
 :host([data-position=left]){inset:auto auto 20px 20px!important}
@@ -853,7 +1033,7 @@ textarea::placeholder{color:var(--muted);opacity:1}
 @media (max-width:480px){.panel{position:fixed;inset:0;width:auto;height:auto;border:0;border-radius:0}.lc[data-open] .launcher{display:none}}
 `;
 
-// view.js
+// widget/view.js
 const SVG = "http://www.w3.org/2000/svg";
 const ICONS = {
   chat: "M21 12a8 8 0 0 1-11.6 7.1L4 20.5l1.4-5A8 8 0 1 1 21 12z",
@@ -1109,7 +1289,7 @@ function isColor(color) {
   return typeof CSS === "undefined" || !CSS.supports || CSS.supports("color", color);
 }
 
-// controller.js
+// widget/controller.js
 const EVENTS = ["message", "open", "close", "status", "sound"];
 
 class ChatWidget {
@@ -1288,6 +1468,10 @@ class ChatWidget {
     return this.log.lastSeq;
   }
 
+  highestSeq() {
+    return this.log.highest;
+  }
+
   onSession(session) {
     this.store.update({
       conversationId: session.conversationId,
@@ -1385,7 +1569,7 @@ class ChatWidget {
   storageChanged(event) {
     const before = this.store.changed(event);
     if (!before) return;
-    this.store.enabled = true; // the visitor used the widget in another tab
+    this.store.enabled = true;
     const now = this.store.state;
     if (now.muted !== before.muted) this.view.setMuted(now.muted);
     if (now.conversationId !== before.conversationId && now.conversationId !== this.transport.session?.conversationId) {
@@ -1402,13 +1586,13 @@ function localStorageOf(env) {
   try {
     return env.localStorage;
   } catch {
-    return null; // storage blocked (third-party frames, strict privacy settings)
+    return null;
   }
 }
 
-// main.js
+// widget/main.js
 function start() {
-  if (window.LiveChat && window.LiveChat.version) return; // loaded twice
+  if (window.LiveChat && window.LiveChat.version) return;
   const script = document.currentScript;
   const element = document.getElementById((script && script.dataset.livechatConfig) || "django-livechat-config");
   let fromTag = null;

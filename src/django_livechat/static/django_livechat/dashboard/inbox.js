@@ -1,5 +1,6 @@
-// The dashboard's state: conversations, their messages, pending replies and who types.
+// The dashboard's state: conversations, their messages and who types.
 // Plain data and rules; no DOM and no socket.
+import { MessageLog } from "../shared/messages.js";
 
 const STATUS_ORDER = { open: 0, resolved: 1 };
 
@@ -7,13 +8,15 @@ export class Inbox {
   constructor() {
     this.me = null; // {user_id, name}
     this.conversations = new Map(); // conversation_id -> inbox entry
-    this.messages = new Map(); // conversation_id -> Map(seq -> message)
-    this.pending = new Map(); // client_id -> {conversation_id, message, failed}
+    this.logs = new Map(); // conversation_id -> MessageLog of the messages received
+    this.reported = new Map(); // conversation_id -> the last_seq the server's entries said
     this.typing = new Map(); // conversation_id -> Map(who -> {label, role, until})
   }
 
   /** Merge a conversation entry from the server (a snapshot, an answer, an event). */
   upsert(entry) {
+    const id = entry.conversation_id;
+    this.reported.set(id, Math.max(this.reported.get(id) || 0, entry.last_seq || 0));
     const known = this.conversations.get(entry.conversation_id) || {};
     const merged = { ...known, ...entry };
     // A message seen live may be newer than the entry the server sent a moment ago.
@@ -26,22 +29,29 @@ export class Inbox {
     return merged;
   }
 
+  /** A full list: it replaces the inbox. */
   replaceAll(entries) {
     const fresh = new Set(entries.map((e) => e.conversation_id));
     for (const id of this.conversations.keys()) {
       if (!fresh.has(id)) this.conversations.delete(id);
     }
+    this.merge(entries);
+  }
+
+  /** The conversations that changed (a ``changed_since`` answer): merged into the inbox. */
+  merge(entries) {
     entries.forEach((entry) => this.upsert(entry));
+  }
+
+  log(conversationId) {
+    if (!this.logs.has(conversationId)) this.logs.set(conversationId, new MessageLog());
+    return this.logs.get(conversationId);
   }
 
   /** Store a message; true if it is new. Updates the entry's preview and unread count. */
   addMessage(message) {
     const id = message.conversation_id;
-    if (!this.messages.has(id)) this.messages.set(id, new Map());
-    const thread = this.messages.get(id);
-    if (message.client_id) this.pending.delete(message.client_id);
-    if (thread.has(message.seq)) return false;
-    thread.set(message.seq, message);
+    if (!this.log(id).add(message)) return false;
     const entry = this.conversations.get(id);
     if (entry) {
       if (!entry.last_message || message.seq >= entry.last_message.seq) {
@@ -56,19 +66,41 @@ export class Inbox {
     return true;
   }
 
+  /**
+   * A history page: the messages after a seq at most the thread's ``lastSeq`` now (so
+   * the seqs it skips after that do not exist, and stop holding ``lastSeq`` back).
+   */
   addHistory(conversationId, messages) {
+    const log = this.log(conversationId);
+    const afterSeq = log.lastSeq;
     messages.forEach((m) => this.addMessage({ ...m, fromHistory: true }));
+    log.addPage(afterSeq, messages);
     return this.thread(conversationId);
   }
 
   thread(conversationId) {
-    const thread = this.messages.get(conversationId);
-    return thread ? [...thread.values()].sort((a, b) => a.seq - b.seq) : [];
+    return this.logs.has(conversationId) ? this.logs.get(conversationId).list() : [];
   }
 
+  /** The seq after which to ask for a thread's history: all before it is here. */
   lastSeq(conversationId) {
-    const thread = this.thread(conversationId);
-    return thread.length ? thread[thread.length - 1].seq : 0;
+    return this.logs.has(conversationId) ? this.logs.get(conversationId).lastSeq : 0;
+  }
+
+  /** The newest seq in the thread. */
+  highest(conversationId) {
+    return this.logs.has(conversationId) ? this.logs.get(conversationId).highest : 0;
+  }
+
+  /**
+   * Up to which seq nothing of a conversation is missing: in its thread (``wholeThread``,
+   * the conversation on screen), or counting what the server's entry already summed up
+   * (the others, whose threads are not loaded).
+   */
+  held(conversationId, wholeThread) {
+    const log = this.log(conversationId);
+    if (wholeThread) return log.lastSeq;
+    return log.contiguousFrom(Math.max(log.lastSeq, this.reported.get(conversationId) || 0));
   }
 
   read(event) {

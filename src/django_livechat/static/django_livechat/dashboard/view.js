@@ -84,7 +84,8 @@ export function renderList(list, entries, { selected, typistsOf }) {
   list.replaceChildren(...items);
 }
 
-export function renderMessage(message, { pending = false, failed = false } = {}) {
+/** A message; a reply on its way is ``pending``, and ``failed`` (with the server's ``error``) shows a retry. */
+export function renderMessage(message, { pending = false, failed = false, error = "" } = {}) {
   const author = message.role === "agent" ? message.sender_name || "Agent" : ROLE_NAMES[message.role];
   const item = el(
     "li",
@@ -96,6 +97,14 @@ export function renderMessage(message, { pending = false, failed = false } = {})
       el("time", { className: "lc-msg-time", text: pending ? (failed ? "not sent" : "sending…") : time(message.timestamp) }),
     ),
     el("p", { className: "lc-msg-text", text: message.message }),
+    failed
+      ? el(
+          "p",
+          { className: "lc-msg-error" },
+          error ? `${error} ` : "",
+          el("button", { type: "button", "data-retry": message.client_id, text: "Retry" }),
+        )
+      : null,
   );
   if (message.seq) item.dataset.seq = String(message.seq);
   if (message.client_id) item.dataset.clientId = message.client_id;

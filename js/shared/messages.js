@@ -42,7 +42,13 @@ export class MessageLog {
   }
 
   advance() {
-    while (this.bySeq.has(this.lastSeq + 1) || this.absent.has(this.lastSeq + 1)) this.lastSeq++;
+    this.lastSeq = this.contiguousFrom(this.lastSeq);
+  }
+
+  /** The highest seq up to which everything after ``seq`` is known (held or absent). */
+  contiguousFrom(seq) {
+    while (this.bySeq.has(seq + 1) || this.absent.has(seq + 1)) seq++;
+    return seq;
   }
 
   has(seq) {
