@@ -19,17 +19,13 @@ DASHBOARD_PATH = "/ws/livechat/dashboard/"
 HOST_ORIGIN = "http://testserver"
 
 
-class Visitor:
-    """A communicator with helpers for the protocol."""
+class Socket:
+    """A communicator with the protocol's JSON frames; ``async with`` closes it after the
+    pipeline's background work is done."""
 
-    def __init__(self, origin: str | None = SHOP_ORIGIN) -> None:
+    def __init__(self, path: str, origin: str | None) -> None:
         headers = [(b"origin", origin.encode())] if origin else []
-        self.ws = WebsocketCommunicator(application, VISITOR_PATH, headers=headers)
-
-    async def __aenter__(self) -> Visitor:
-        connected, _ = await self.ws.connect()
-        assert connected
-        return self
+        self.ws = WebsocketCommunicator(application, path, headers=headers)
 
     async def __aexit__(self, *exc: object) -> None:
         await pipeline.drain()
@@ -40,6 +36,18 @@ class Visitor:
 
     async def recv(self, timeout: float = 3) -> dict[str, Any]:
         return await self.ws.receive_json_from(timeout=timeout)
+
+
+class Visitor(Socket):
+    """A visitor's widget socket."""
+
+    def __init__(self, origin: str | None = SHOP_ORIGIN) -> None:
+        super().__init__(VISITOR_PATH, origin)
+
+    async def __aenter__(self) -> Visitor:
+        connected, _ = await self.ws.connect()
+        assert connected
+        return self
 
     async def recv_type(self, wanted: str, timeout: float = 3) -> dict[str, Any]:
         """The next event of type ``wanted``, skipping typing events."""
@@ -59,12 +67,11 @@ class Visitor:
         assert await self.ws.receive_nothing(timeout=0.2)
 
 
-class Dashboard:
+class Dashboard(Socket):
     """An agent's dashboard socket, its user put in the scope as AuthMiddleware would."""
 
     def __init__(self, user: Any, origin: str | None = HOST_ORIGIN) -> None:
-        headers = [(b"origin", origin.encode())] if origin else []
-        self.ws = WebsocketCommunicator(application, DASHBOARD_PATH, headers=headers)
+        super().__init__(DASHBOARD_PATH, origin)
         if user is not None:
             self.ws.scope["user"] = user
         self.ready: dict[str, Any] = {}
@@ -79,16 +86,6 @@ class Dashboard:
         assert snapshot["type"] == "conversations"
         self.inbox = snapshot["conversations"]
         return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await pipeline.drain()
-        await self.ws.disconnect()
-
-    async def send(self, **frame: Any) -> None:
-        await self.ws.send_json_to(frame)
-
-    async def recv(self, timeout: float = 3) -> dict[str, Any]:
-        return await self.ws.receive_json_from(timeout=timeout)
 
     async def recv_type(self, wanted: str, timeout: float = 3) -> dict[str, Any]:
         """The next event of type ``wanted``, skipping the responder's typing events."""

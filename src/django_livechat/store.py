@@ -34,11 +34,10 @@ from typing import Any
 from uuid import UUID
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
-from django_livechat import pending
-from django_livechat.models import Conversation, Message, PendingReply
+from django_livechat import batchsql, pending
+from django_livechat.models import Conversation, Message, PendingReply, Website
 
 logger = logging.getLogger(__name__)
 
@@ -99,9 +98,12 @@ ELSEWHERE = "elsewhere"  # another process holds the pending reply and will answ
 FAILED = "failed"  # the inline responder raised: ``reply_error``
 
 
-@dataclass(frozen=True)
+@dataclass
 class StoredMessage:
-    """The row for a :class:`NewMessage`; ``created`` is False for a repeated ``client_id``."""
+    """The row for a :class:`NewMessage`; ``created`` is False for a repeated ``client_id``.
+
+    Filled in by the batch that stored it; read-only for everyone else.
+    """
 
     message: Message
     created: bool
@@ -176,22 +178,22 @@ class _Batch:
         self.next_seq = {pk: c.last_seq for pk, c in self.conversations.items()}
         known = self._known_messages(ids)
         repeats = self._repeated_replies(ids, known)
-        drafts: list[_Draft | Exception] = []
+        outcomes: list[Outcome] = []
         for pk, item in zip(ids, self.items, strict=True):
             conversation = self.conversations.get(pk)
             if conversation is None:
-                drafts.append(ConversationNotFound(f"conversation {pk} does not exist"))
+                outcomes.append(ConversationNotFound(f"conversation {pk} does not exist"))
                 continue
             key = (pk, item.client_id or "")
             if item.client_id is not None and key in known:
-                drafts.append(self._repeat(known[key], item, conversation, repeats))
+                outcomes.append(self._repeat(known[key], item, conversation, repeats))
                 continue
             message = self._new_row(conversation, item)
             if item.client_id is not None:
                 known[key] = message  # a second copy inside this batch maps to the first
-            drafts.append(self._created(message, item, conversation))
+            outcomes.append(self._created(message, item, conversation))
         self._write()
-        return [d if isinstance(d, Exception) else d.outcome() for d in drafts]
+        return outcomes
 
     # ------------------------------------------------------------ reading
 
@@ -250,8 +252,8 @@ class _Batch:
 
     def _repeat(
         self, message: Message, item: NewMessage, conversation: Conversation, repeats: _Repeats
-    ) -> _Draft:
-        draft = _Draft(message, created=False, conversation=conversation)
+    ) -> StoredMessage:
+        draft = StoredMessage(message, created=False, conversation=conversation)
         if item.reply is None or message.role != USER:
             return draft
         if message.id in repeats.replies:
@@ -263,8 +265,10 @@ class _Batch:
             draft.reply_state = ELSEWHERE
         return draft
 
-    def _created(self, message: Message, item: NewMessage, conversation: Conversation) -> _Draft:
-        draft = _Draft(message, created=True, conversation=conversation)
+    def _created(
+        self, message: Message, item: NewMessage, conversation: Conversation
+    ) -> StoredMessage:
+        draft = StoredMessage(message, created=True, conversation=conversation)
         pk = conversation.pk
         if item.role == USER and conversation.status == RESOLVED:
             # A visitor writing in a resolved conversation reopens it.
@@ -280,9 +284,10 @@ class _Batch:
             self._answer(draft, item.reply, claimed=False)
         return draft
 
-    def _answer(self, draft: _Draft, plan: ReplyPlan, *, claimed: bool) -> None:
+    def _answer(self, draft: StoredMessage, plan: ReplyPlan, *, claimed: bool) -> None:
         """An inline reply now, or a pending reply for the caller to make."""
         message, conversation = draft.message, draft.conversation
+        assert conversation is not None
         if plan.inline is None:
             if not claimed:
                 until = self.now + timedelta(seconds=plan.lease)
@@ -317,6 +322,7 @@ class _Batch:
         self.next_seq[pk] += 1
         message = Message(
             conversation_id=pk,
+            created_at=self.now,
             seq=self.next_seq[pk],
             role=item.role,
             content=item.content,
@@ -332,31 +338,22 @@ class _Batch:
     # ------------------------------------------------------------ writing
 
     def _write(self) -> None:
-        messages = Message.objects.using(self.using)
         if self.to_insert:
-            messages.bulk_create(self.to_insert)
+            batchsql.insert_messages(self.using, self.to_insert)
         if self.pending_rows:
             PendingReply.objects.using(self.using).bulk_create(self.pending_rows)
         if self.settled:
             pending.settle(self.settled, using=self.using)
-        changed = {m.conversation_id for m in self.to_insert}
+        changed = {m.conversation_id: self.next_seq[m.conversation_id] for m in self.to_insert}
         if not changed:
             return
-        updates: dict[str, Any] = {
-            "last_seq": Case(*[When(pk=pk, then=Value(self.next_seq[pk])) for pk in changed]),
-            "last_message_at": self.now,
-            "updated_at": self.now,
-        }
+        batchsql.set_counters(self.using, changed, self.now)
+        conversations = Conversation.objects.using(self.using)
+        # Rare: a visitor back in a resolved conversation, an agent's first reply.
         if self.reopened:
-            updates["status"] = Case(
-                When(pk__in=self.reopened, then=Value(OPEN)), default=F("status")
-            )
+            conversations.filter(pk__in=self.reopened).update(status=OPEN)
         if self.agent_replied:
-            updates["agent_replied_at"] = Case(
-                When(pk__in=self.agent_replied, then=Value(self.now)),
-                default=F("agent_replied_at"),
-            )
-        Conversation.objects.using(self.using).filter(pk__in=changed).update(**updates)
+            conversations.filter(pk__in=self.agent_replied).update(agent_replied_at=self.now)
         for pk in changed:
             conversation = self.conversations[pk]
             conversation.last_seq = self.next_seq[pk]
@@ -368,30 +365,6 @@ class _Repeats:
     replies: dict[UUID, Message] = field(default_factory=dict)
     claimed: set[UUID] = field(default_factory=set)
     pending: set[UUID] = field(default_factory=set)
-
-
-@dataclass
-class _Draft:
-    message: Message
-    created: bool
-    conversation: Conversation
-    reopened: bool = False
-    reply_state: str = NO_REPLY
-    reply: Message | None = None
-    reply_created: bool = False
-    reply_error: BaseException | None = None
-
-    def outcome(self) -> StoredMessage:
-        return StoredMessage(
-            message=self.message,
-            created=self.created,
-            conversation=self.conversation,
-            reopened=self.reopened,
-            reply_state=self.reply_state,
-            reply=self.reply,
-            reply_created=self.reply_created,
-            reply_error=self.reply_error,
-        )
 
 
 def reply_text(result: object) -> str | None:
@@ -408,18 +381,20 @@ def _lock_conversations(using: str, ids: set[UUID]) -> dict[UUID, Conversation]:
     """The batch's conversations (website loaded), locked until the transaction ends.
 
     Missing ones are absent. This is the transaction's first statement and takes the lock
-    (see the module docstring).
+    (see the module docstring). Websites are read apart, once each: a batch's many
+    conversations mostly share a few.
     """
     connection = connections[using]
-    rows = Conversation.objects.using(using).select_related("website").filter(pk__in=ids)
+    rows = Conversation.objects.using(using).filter(pk__in=ids)
     if connection.features.has_select_for_update:
-        # Only the conversations' rows: every batch would otherwise queue on the website's.
-        of = ("self",) if connection.features.has_select_for_update_of else ()
-        rows = rows.select_for_update(of=of).order_by("pk")
+        rows = rows.select_for_update().order_by("pk")
     else:
-        # A write first, so that SQLite takes its write lock before reading the counters.
-        Conversation.objects.using(using).filter(pk__in=ids).update(last_seq=F("last_seq"))
-    return {conversation.pk: conversation for conversation in rows}
+        batchsql.take_write_lock(using, ids)
+    conversations = {conversation.pk: conversation for conversation in rows}
+    websites = Website.objects.using(using).in_bulk({c.website_id for c in conversations.values()})
+    for conversation in conversations.values():
+        conversation.website = websites[conversation.website_id]
+    return conversations
 
 
 def _as_uuid(value: Any) -> UUID:

@@ -191,3 +191,15 @@ def _audit_conversation(
         counts.conflicts += len(client.log.conflicts)
         for conflict in client.log.conflicts:
             counts.problem(f"{short}: {client.name}: {conflict}")
+
+
+def assert_each_stored_once_and_answered(
+    counts: Counts, visitors: Iterable[Visitor], server: LiveServer, *, sent: int, settled: bool
+) -> None:
+    """The verdict of a run: everything sent was stored once and answered once, nothing
+    lost or doubled, and every client settled before its deadline."""
+    message = explain(counts, visitors, server)
+    assert counts.sent == sent, message
+    assert (counts.lost, counts.doubled) == (0, 0), message
+    assert counts.stored == counts.replied == counts.sent, message
+    assert settled, message

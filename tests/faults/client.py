@@ -432,17 +432,7 @@ class Visitor:
         else:
             identify |= {"user_identifier": self.name, "metadata": {"page": "/fault-test"}}
         await ws.send(json.dumps(identify))
-        deadline = now() + OPEN_TIMEOUT
-        silence = 2 * self.heartbeat + 5
-        while True:
-            wait = silence if self._ready else min(silence, deadline - now())
-            try:
-                raw = await asyncio.wait_for(ws.recv(), max(wait, 0.01))
-            except TimeoutError:
-                self.counts["silence_closes" if self._ready else "identify_timeouts"] += 1
-                return self._ready
-            if not await self._on_frame(ws, json.loads(raw)):
-                return self._ready
+        return await read_frames(ws, self, "identify_timeouts")
 
     def _socket_down(self) -> None:
         was_ready = self._ready
@@ -775,17 +765,7 @@ class Dashboard:
             attempt += 1
 
     async def _session(self, ws: ClientConnection) -> bool:
-        deadline = now() + OPEN_TIMEOUT
-        silence = 2 * self.heartbeat + 5
-        while True:
-            wait = silence if self._ready else min(silence, deadline - now())
-            try:
-                raw = await asyncio.wait_for(ws.recv(), max(wait, 0.01))
-            except TimeoutError:
-                self.counts["silence_closes" if self._ready else "ready_timeouts"] += 1
-                return self._ready
-            if not await self._on_frame(ws, json.loads(raw)):
-                return self._ready
+        return await read_frames(ws, self, "ready_timeouts")
 
     async def _on_frame(self, ws: ClientConnection, frame: dict[str, Any]) -> bool:
         kind = frame.get("type")
@@ -868,6 +848,23 @@ class Dashboard:
 
 
 # ---------------------------------------------------------------- waiting
+
+
+async def read_frames(ws: ClientConnection, client: Any, not_ready_count: str) -> bool:
+    """Hand ``client`` the socket's frames until it is done with them (its ``_on_frame``
+    says so) or the socket falls silent: past the silence rule once the client is ready,
+    past :data:`OPEN_TIMEOUT` before. Returns whether the client got ready."""
+    deadline = now() + OPEN_TIMEOUT
+    silence = 2 * client.heartbeat + 5
+    while True:
+        wait = silence if client._ready else min(silence, deadline - now())
+        try:
+            raw = await asyncio.wait_for(ws.recv(), max(wait, 0.01))
+        except TimeoutError:
+            client.counts["silence_closes" if client._ready else not_ready_count] += 1
+            return bool(client._ready)
+        if not await client._on_frame(ws, json.loads(raw)):
+            return bool(client._ready)
 
 
 async def wait_until(condition: Callable[[], bool], timeout: float, interval: float = 0.1) -> bool:

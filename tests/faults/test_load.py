@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from tests.faults.audit import audit, explain
+from tests.faults.audit import assert_each_stored_once_and_answered, audit, explain
 from tests.faults.client import (
     Dashboard,
     Visitor,
@@ -47,11 +47,9 @@ async def test_burst_of_twenty_visitors_each_message_stored_answered_delivered_o
 
     counts = audit(chat_server.database_url, visitors)
     report_counts(counts)
-    message = explain(counts, visitors, chat_server)
-    assert counts.sent == VISITORS * MESSAGES, message
-    assert (counts.lost, counts.doubled) == (0, 0), message
-    assert counts.stored == counts.replied == counts.sent, message
-    assert settled, message
+    assert_each_stored_once_and_answered(
+        counts, visitors, chat_server, sent=VISITORS * MESSAGES, settled=settled
+    )
 
 
 FLOOD_SECONDS = 6.0

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.faults.audit import audit, explain
+from tests.faults.audit import assert_each_stored_once_and_answered, audit, explain
 from tests.faults.client import close_all, start_all, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.postgres_cluster]
@@ -58,11 +58,9 @@ async def test_redis_restarted_under_open_sockets_nothing_lost_nothing_doubled(
 
     counts = audit(chat_server.database_url, visitors)
     report_counts(counts)
-    message = explain(counts, visitors, chat_server)
-    assert counts.sent == VISITORS * MESSAGES, message
-    assert (counts.lost, counts.doubled) == (0, 0), message
-    assert counts.stored == counts.replied == counts.sent, message
-    assert settled, message
+    assert_each_stored_once_and_answered(
+        counts, visitors, chat_server, sent=VISITORS * MESSAGES, settled=settled
+    )
 
 
 @pytest.mark.timeout(60)

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.faults.audit import audit, explain
+from tests.faults.audit import assert_each_stored_once_and_answered, audit
 from tests.faults.client import close_all, now, start_all, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.postgres_cluster]
@@ -85,8 +85,6 @@ async def test_server_killed_mid_burst_every_message_stored_once_and_answered_on
         "settled_after_s": round(took, 1),
     }
     report_counts(counts)
-    message = explain(counts, visitors, chat_server)
-    assert counts.sent == VISITORS * MESSAGES, message
-    assert (counts.lost, counts.doubled) == (0, 0), message
-    assert counts.stored == counts.replied == counts.sent, message
-    assert settled, message
+    assert_each_stored_once_and_answered(
+        counts, visitors, chat_server, sent=VISITORS * MESSAGES, settled=settled
+    )
