@@ -180,10 +180,12 @@ class Message(models.Model):
             models.UniqueConstraint(
                 fields=["conversation", "seq"], name="livechat_message_unique_seq"
             ),
+            # One namespace of client_ids per sender role: a visitor's key can never name
+            # the automatic reply (auto:<id>) or an agent's message.
             models.UniqueConstraint(
-                fields=["conversation", "client_id"],
+                fields=["conversation", "role", "client_id"],
                 condition=models.Q(client_id__isnull=False),
-                name="livechat_message_unique_client_id",
+                name="livechat_message_unique_role_client_id",
             ),
         ]
         indexes = [

@@ -13,6 +13,8 @@ transaction, so a per-process writer can group-commit the messages of many conne
   once: an *inline* responder's reply is stored in the same transaction as the message,
   otherwise a :class:`~django_livechat.models.PendingReply` row is, claimed by the caller
   for ``lease`` seconds (see :mod:`django_livechat.pending`);
+* a visitor's message for a website deactivated meanwhile is refused
+  (:class:`WebsiteInactive`), read in the same transaction;
 * one bad item (an unknown conversation, a database error) fails alone, never the batch.
 
 How: the batch first locks the rows of its conversations. On PostgreSQL they are locked
@@ -51,6 +53,10 @@ InlineResponder = Callable[[Conversation, Message], "str | None"]
 
 class ConversationNotFound(LookupError):
     """The message's conversation does not exist (any more)."""
+
+
+class WebsiteInactive(LookupError):
+    """A visitor's message for a website that was deactivated: not stored."""
 
 
 def reply_client_id(message_id: UUID | str) -> str:
@@ -121,6 +127,8 @@ class StoredMessage:
 
 
 Outcome = StoredMessage | Exception
+#: What makes a message a repeat: its conversation, its sender's role, its client_id.
+_Key = tuple[UUID, str, str]
 
 
 def append_message(item: NewMessage, *, using: str = DEFAULT_DB_ALIAS) -> StoredMessage:
@@ -184,7 +192,10 @@ class _Batch:
             if conversation is None:
                 outcomes.append(ConversationNotFound(f"conversation {pk} does not exist"))
                 continue
-            key = (pk, item.client_id or "")
+            if item.role == USER and not conversation.website.is_active:
+                outcomes.append(WebsiteInactive(f"website {conversation.website_id} is inactive"))
+                continue
+            key = (pk, item.role, item.client_id or "")
             if item.client_id is not None and key in known:
                 outcomes.append(self._repeat(known[key], item, conversation, repeats))
                 continue
@@ -197,33 +208,38 @@ class _Batch:
 
     # ------------------------------------------------------------ reading
 
-    def _known_messages(self, ids: list[UUID]) -> dict[tuple[UUID, str], Message]:
+    def _known_messages(self, ids: list[UUID]) -> dict[_Key, Message]:
+        """The stored messages whose ``client_id`` the batch repeats, by their key.
+
+        ``client_id``s are one namespace per conversation *and role*: a visitor's can only
+        ever match the visitor's own messages, never the automatic reply's
+        (``auto:<id>``) or an agent's.
+        """
         wanted = {
-            (pk, item.client_id)
+            (pk, item.role, item.client_id)
             for pk, item in zip(ids, self.items, strict=True)
             if item.client_id is not None and pk in self.conversations
         }
-        known: dict[tuple[UUID, str], Message] = {}
+        known: dict[_Key, Message] = {}
         if not wanted:
             return known
         rows = Message.objects.using(self.using).filter(
             conversation_id__in=list(self.conversations),
-            client_id__in={client_id for _, client_id in wanted},
+            role__in={role for _, role, _ in wanted},
+            client_id__in={client_id for _, _, client_id in wanted},
         )
         for message in rows:
-            key = (message.conversation_id, message.client_id or "")
+            key = (message.conversation_id, message.role, message.client_id or "")
             if key in wanted:
                 known[key] = message
         return known
 
-    def _repeated_replies(
-        self, ids: list[UUID], known: dict[tuple[UUID, str], Message]
-    ) -> _Repeats:
+    def _repeated_replies(self, ids: list[UUID], known: dict[_Key, Message]) -> _Repeats:
         """For repeated visitor messages that want a reply: their replies and pending rows."""
         messages = [
-            known[(pk, item.client_id or "")]
+            known[(pk, item.role, item.client_id or "")]
             for pk, item in zip(ids, self.items, strict=True)
-            if item.reply is not None and (pk, item.client_id or "") in known
+            if item.reply is not None and (pk, item.role, item.client_id or "") in known
         ]
         repeats = _Repeats()
         if not messages:
@@ -231,6 +247,7 @@ class _Batch:
         by_client_id = {reply_client_id(m.id): m.id for m in messages}
         for reply in Message.objects.using(self.using).filter(
             conversation_id__in={m.conversation_id for m in messages},
+            role=ASSISTANT,
             client_id__in=list(by_client_id),
         ):
             repeats.replies[by_client_id[reply.client_id or ""]] = reply

@@ -516,3 +516,23 @@ def test_host_rest_framework_settings_do_not_apply(api, website):
         assert post_message(api, token, "hi again", "2").status_code == 201
         assert api.get(messages_url(), **bearer(token)).status_code == 200
         assert_error(post_message(api, "bad", "hi"), 403, errors.FORBIDDEN)
+
+
+def test_a_body_over_the_upload_limit_is_a_json_413(api, website):
+    token = open_conversation(api, website)["visitor_token"]
+    with override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=1000):
+        response = post_message(api, token, "x" * 2000, "big")
+    assert_error(response, 413, errors.MESSAGE_TOO_LONG)
+
+
+@pytest.mark.parametrize("body", ["[" * 5000 + "]" * 5000, b"\xff\xfe{"])
+def test_json_nested_too_deep_or_not_utf8_is_a_json_400(api, website, body):
+    token = open_conversation(api, website)["visitor_token"]
+    response = api.post(
+        messages_url(),
+        body,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+        HTTP_ORIGIN=SHOP_ORIGIN,
+    )
+    assert_error(response, 400, errors.INVALID_JSON)

@@ -16,4 +16,4 @@ def test_header_finds_the_first_match_and_decodes_latin1():
 
 @override_settings(LIVECHAT={"MAX_MESSAGE_LENGTH": 100})
 def test_the_frame_limit_follows_the_message_limit():
-    assert max_frame_length() == 600 + FRAME_OVERHEAD
+    assert max_frame_length() == 1200 + FRAME_OVERHEAD

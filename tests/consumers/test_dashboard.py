@@ -291,15 +291,21 @@ async def test_agent_message_reaches_visitor_and_dashboards_and_stops_auto_repli
         assert again["message_id"] == to_visitor["message_id"]
         await cat.nothing()
         assert await visitor.ws.receive_nothing(timeout=0.2)
-        # Someone else's client_id is not handed back as if it were the agent's.
+        # Another agent's client_id is not handed back as if it were Ann's.
+        await cat.send(type="agent_message", conversation_id=cid, message="Clash", client_id="a-1")
+        error = await cat.error("INVALID_MESSAGE")
+        assert error["client_id"] == "a-1"
+        # The visitor's keys are the visitor's: the same one from an agent is a new message.
         first_visitor_message = await Message.objects.aget(conversation_id=cid, seq=1)
         await ann.send(
             type="agent_message",
             conversation_id=cid,
-            message="Clash",
+            message="Same key, my own",
             client_id=first_visitor_message.client_id,
         )
-        await ann.error("INVALID_MESSAGE")
+        assert (await visitor.recv_type("chat_message"))["message"] == "Same key, my own"
+        await ann.recv_type("chat_message")
+        await cat.recv_type("chat_message")
 
         # Now an agent has replied: the default responder stays quiet.
         await visitor.send(type="chat_message", message="Thanks!", client_id="v-2")
@@ -309,7 +315,7 @@ async def test_agent_message_reaches_visitor_and_dashboards_and_stops_auto_repli
         while not await visitor.ws.receive_nothing(timeout=0.3):
             events.append(await visitor.recv())
         assert all(e["type"] == "typing" for e in events), events
-    assert await Message.objects.filter(conversation_id=cid).acount() == 4
+    assert await Message.objects.filter(conversation_id=cid).acount() == 5
     await visitor.__aexit__()
 
 

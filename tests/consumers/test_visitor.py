@@ -550,3 +550,98 @@ async def test_identified_tells_a_rejoining_visitor_the_conversation_is_resolved
             visitor_token=first["visitor_token"],
         )
         assert again["conversation_status"] == "resolved"
+
+
+# ---------------------------------------------------------------- hostile frames
+
+
+async def test_a_message_of_emoji_at_the_length_limit_escaped_by_the_client_is_stored(website):
+    """4,000 emoji escaped as JSON (\\ud83d\\ude00 each) is 48,000 characters on the wire."""
+    async with Visitor() as v:
+        await v.identify(website)
+        text = "\U0001f600" * 4000
+        assert len(text) == 4000  # within MAX_MESSAGE_LENGTH
+        await v.ws.send_to(
+            text_data=json.dumps({"type": "chat_message", "message": text, "client_id": "e"})
+        )
+        mine = await v.recv_type("chat_message")
+        assert mine["message"] == text
+
+
+async def test_json_nested_too_deep_is_an_error_not_a_crash(website):
+    async with Visitor() as v:
+        await v.ws.send_to(text_data="[" * 10_000 + "]" * 10_000)
+        await assert_error(v, "INVALID_JSON")
+        await v.identify(website)
+        deep: Any = "x"
+        for _ in range(50):
+            deep = {"d": deep}
+        await v.send(type="identify", website_id=str(website.id), metadata={"deep": deep})
+        assert "nests deeper" in (await assert_error(v, "INVALID_MESSAGE"))["message"]
+        await assert_still_usable(v)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("message", "lone \ud800 surrogate"),
+        ("message", "a NUL \x00 inside"),
+        ("user_identifier", "ann\ud83d"),
+        ("user_identifier", "ann\x00"),
+        ("metadata", {"page": "/\x00"}),
+        ("metadata", {"key\ud800": "v"}),
+        ("metadata", {"n": float("nan")}),
+    ],
+)
+async def test_text_no_database_can_store_is_refused_clearly(website, field, value):
+    async with Visitor() as v:
+        if field == "message":
+            await v.identify(website)
+            raw = json.dumps({"type": "chat_message", "message": value, "client_id": "u"})
+        else:
+            raw = json.dumps({"type": "identify", "website_id": str(website.id), field: value})
+        await v.ws.send_to(text_data=raw)
+        error = await assert_error(v, "INVALID_MESSAGE")
+        assert (
+            "NUL" in error["message"]
+            or "Unicode" in error["message"]
+            or "number" in error["message"]
+        )
+        await assert_still_usable(v)
+    assert not await Message.objects.filter(client_id="u").aexists()
+
+
+async def test_a_client_cannot_claim_a_verified_identity(website):
+    async with Visitor() as v:
+        identified = await v.identify(website, metadata={"identity_verified": True, "page": "/"})
+    conversation = await Conversation.objects.aget(pk=identified["conversation_id"])
+    assert conversation.metadata == {"page": "/"}
+
+
+async def test_a_hash_that_is_not_ascii_is_simply_not_a_match(website):
+    async with Visitor() as v:
+        identified = await v.identify(website, user_identifier="ann", identifier_hash="é" * 64)
+    conversation = await Conversation.objects.aget(pk=identified["conversation_id"])
+    assert conversation.metadata["identity_verified"] is False
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        {"type": ["chat_message"]},
+        {"type": {"a": 1}},
+        {"type": "identify", "website_id": ["x"]},
+        {"type": "identify", "website_id": {"a": 1}, "conversation_id": [1]},
+        {"type": "identify", "website_id": 3.5, "visitor_token": {"t": 1}},
+        {"type": "history", "last_seq": [1]},
+        {"type": "typing", "is_typing": [True]},
+    ],
+)
+async def test_fields_of_an_unexpected_kind_are_errors(website, frame):
+    async with Visitor() as v:
+        await v.send(**frame)
+        event = await v.recv()
+        assert event["type"] == "error" and event["code"], event
+        if event["code"] == "FORBIDDEN":
+            return  # a bad token closes, as documented
+        await assert_still_usable(v)

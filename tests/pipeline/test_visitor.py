@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import pytest
@@ -227,3 +228,68 @@ async def test_a_read_that_finds_no_database_is_unavailable_too(monkeypatch):
         with pytest.raises(ChatError) as info:
             await call
         assert (info.value.code, info.value.retry_after) == (errors.UNAVAILABLE, 2.0)
+
+
+# ---------------------------------------------------------------- one namespace per sender
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_visitor_client_id_only_ever_matches_the_visitors_own_message():
+    website = await database_sync_to_async(make_website)()
+    session = await pipeline.open_conversation(website_id=website.id, origin=None)
+    first = await pipeline.post_visitor_message(
+        session, content="hi", client_id="c-1", background=False
+    )
+    assert first.reply is not None
+    await database_sync_to_async(append_message)(
+        NewMessage(session.conversation_id, "agent", "Sam here", client_id="agent-7")
+    )
+    # The keys of the automatic reply and of the agent's message, sent by the visitor:
+    # each is the visitor's own new message, never someone else's "stored copy".
+    for key in (first.reply["client_id"], "agent-7"):
+        result = await pipeline.post_visitor_message(
+            session, content=f"mine: {key}", client_id=key, background=False
+        )
+        assert result.created and result.message["role"] == "user"
+        assert result.message["message"] == f"mine: {key}"
+
+
+async def slow_answer(conversation, message):
+    await asyncio.sleep(0.2)
+    return "a considered answer"
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_visitor_cannot_suppress_the_reply_to_their_message():
+    """While the reply is being made, the visitor sends its key (auto:<message id>) first."""
+    website = await database_sync_to_async(make_website)()
+    session = await pipeline.open_conversation(website_id=website.id, origin=None)
+    with override_settings(LIVECHAT={**settings.LIVECHAT, "RESPONDER": f"{__name__}.slow_answer"}):
+        target = await pipeline.post_visitor_message(
+            session, content="answer me", client_id="c-2", background=True
+        )
+        key = f"auto:{target.message['message_id']}"
+        squatter = await pipeline.post_visitor_message(
+            session, content="mine", client_id=key, background=True
+        )
+        await pipeline.drain()
+    assert squatter.created and squatter.message["role"] == "user"
+    reply = await Message.objects.aget(
+        conversation_id=session.conversation_id, role="assistant", client_id=key
+    )
+    assert reply.content == "a considered answer"
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_website_switched_off_mid_conversation_stores_nothing_more():
+    website = await database_sync_to_async(make_website)()
+    session = await pipeline.open_conversation(website_id=website.id, origin=None)
+    await pipeline.post_visitor_message(session, content="hi", client_id="1", background=False)
+    website.is_active = False
+    await database_sync_to_async(website.save)()
+    with pytest.raises(ChatError) as info:
+        await pipeline.post_visitor_message(
+            session, content="still?", client_id="2", background=False
+        )
+    assert info.value.code == errors.INVALID_WEBSITE
+    assert await Message.objects.acount() == 2

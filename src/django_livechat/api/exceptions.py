@@ -10,7 +10,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -43,6 +44,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return error_response(ChatError(errors.NOT_FOUND))
     if isinstance(exc, PermissionDenied):
         return error_response(ChatError(errors.FORBIDDEN))
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return error_response(
+            ChatError(errors.MESSAGE_TOO_LONG, f"The request body is larger than {limit} bytes.")
+        )
     if not isinstance(exc, exceptions.APIException):
         return None
     for exc_class, code, message in DRF_CODES:

@@ -13,6 +13,7 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 from drf_spectacular.utils import OpenApiResponse
+from rest_framework.exceptions import ParseError
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
@@ -35,11 +36,21 @@ FORBIDDEN = OpenApiResponse(
 BAD_REQUEST = OpenApiResponse(ERROR, description="INVALID_JSON or INVALID_MESSAGE.")
 
 
+class LivechatJSONParser(JSONParser):
+    """DRF's JSON parser, with JSON nested too deep to decode a parse error (not a 500)."""
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError("The JSON is nested too deeply.") from None
+
+
 class LivechatAPIView(APIView):
     """Everything DRF would take from the host's ``REST_FRAMEWORK`` settings, fixed here."""
 
     renderer_classes = [JSONRenderer]
-    parser_classes = [JSONParser]
+    parser_classes = [LivechatJSONParser]
     authentication_classes = [VisitorTokenAuthentication]
     permission_classes = [AllowAny]  # the views check request.auth themselves
     throttle_classes = []  # the pipeline rate-limits visitor messages

@@ -18,14 +18,16 @@ from django_livechat.errors import ChatError
 logger = logging.getLogger(__name__)
 
 CLOSE_TOO_BIG = 1009
-# JSON escaping can grow text six-fold; identify's metadata is capped separately.
+# JSON escaping can grow text twelve-fold: a character outside the BMP (an emoji) is a
+# surrogate pair, two \uXXXX escapes. identify's metadata is capped separately.
+ESCAPED_CHARACTER = 12
 FRAME_OVERHEAD = 16_384
 
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
 
 
 def max_frame_length() -> int:
-    return livechat_settings.MAX_MESSAGE_LENGTH * 6 + FRAME_OVERHEAD
+    return livechat_settings.MAX_MESSAGE_LENGTH * ESCAPED_CHARACTER + FRAME_OVERHEAD
 
 
 def header(scope: dict[str, Any], name: bytes) -> str | None:
@@ -65,7 +67,7 @@ class JsonFrameConsumer(AsyncJsonWebsocketConsumer):
             return
         try:
             content = json.loads(text_data)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deep
             await self.send_error(ChatError(errors.INVALID_JSON))
             return
         if not isinstance(content, dict):
@@ -75,7 +77,9 @@ class JsonFrameConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive_json(self, content: dict[str, Any], **kwargs: Any) -> None:
         kind = content.get("type")
-        handler = self.handlers.get(kind) if isinstance(kind, str) else None
+        if not isinstance(kind, str):
+            kind = None
+        handler = self.handlers.get(kind) if kind is not None else None
         try:
             if handler is None:
                 raise ChatError(errors.UNKNOWN_TYPE, f"Unknown type {kind!r}.")

@@ -114,10 +114,11 @@ async def post_agent_message(
     message = stored.message
     data = frames.message_data(message)
     if not stored.created:
-        # client_ids share one namespace per conversation: never hand back someone else's.
-        if message.role != AGENT or message.sender_id != agent.user_id:
+        # Agents share one namespace per conversation: never hand back another's message.
+        if message.sender_id != agent.user_id:
             raise ChatError(
-                errors.INVALID_MESSAGE, "This client_id is already used in the conversation."
+                errors.INVALID_MESSAGE,
+                "Another agent already used this client_id in the conversation.",
             )
         return AgentPostResult(data, created=False, ack=[frames.chat_message(data)])
     await events.Frames(target.conversation_id, target.website_id).message(data).send()

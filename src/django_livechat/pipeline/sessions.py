@@ -56,7 +56,7 @@ class VisitorSession:
 
 def identity_verified(website: Website, identifier: str, identifier_hash: object) -> bool:
     """Whether ``identifier_hash`` is HMAC-SHA256(website secret, identifier), hex."""
-    if not identifier or not isinstance(identifier_hash, str):
+    if not identifier or not isinstance(identifier_hash, str) or not identifier_hash.isascii():
         return False
     expected = hmac.new(
         website.identity_secret.encode(), identifier.encode(), hashlib.sha256

@@ -8,6 +8,7 @@ protocol documents for it.
 from __future__ import annotations
 
 import json
+import math
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -21,6 +22,10 @@ from django_livechat.errors import ChatError
 MAX_CLIENT_ID_LENGTH = 64
 MAX_IDENTIFIER_LENGTH = 255
 MAX_METADATA_BYTES = 8192
+#: How deep ``metadata`` may nest (objects and lists within each other).
+MAX_METADATA_DEPTH = 8
+#: Keys of a conversation's metadata that only the server writes.
+SERVER_METADATA_KEYS = frozenset({"identity_verified"})
 #: Messages in one ``history`` answer; ``has_more`` says when to ask again.
 HISTORY_LIMIT = 500
 #: Conversations in an inbox answer, by default and at most.
@@ -48,12 +53,23 @@ def clean_uuid(value: object, name: str) -> UUID:
     return parsed
 
 
+def storable(text: str, name: str) -> str:
+    """``text`` if every database can store it: valid Unicode (no lone surrogate, which a
+    JSON ``\\ud800`` escape can carry) without NUL (PostgreSQL refuses it in text)."""
+    if "\x00" in text:
+        raise ChatError(errors.INVALID_MESSAGE, f"{name} contains a NUL character.")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ChatError(errors.INVALID_MESSAGE, f"{name} is not valid Unicode text.") from None
+    return text
+
+
 def clean_text(content: object) -> str:
     """The message text, or :class:`ChatError` ``INVALID_MESSAGE``/``MESSAGE_TOO_LONG``."""
     if not isinstance(content, str) or not content.strip():
         raise ChatError(errors.INVALID_MESSAGE, "The message must be non-empty text.")
-    if "\x00" in content:
-        raise ChatError(errors.INVALID_MESSAGE, "The message contains a NUL character.")
+    storable(content, "The message")
     limit = livechat_settings.MAX_MESSAGE_LENGTH
     if len(content) > limit:
         raise ChatError(errors.MESSAGE_TOO_LONG, f"The message is longer than {limit} characters.")
@@ -86,19 +102,40 @@ def clean_identity(user_identifier: object, metadata: object) -> tuple[str, dict
             errors.INVALID_MESSAGE,
             f"user_identifier must be a string of at most {MAX_IDENTIFIER_LENGTH} characters.",
         )
+    storable(user_identifier, "user_identifier")
     if metadata is None:
         metadata = {}
     if not isinstance(metadata, dict):
         raise ChatError(errors.INVALID_MESSAGE, "metadata must be a JSON object.")
-    try:
-        size = len(json.dumps(metadata))
-    except (TypeError, ValueError):
-        raise ChatError(errors.INVALID_MESSAGE, "metadata must be a JSON object.") from None
-    if size > MAX_METADATA_BYTES:
+    _check_json(metadata, depth=1)
+    if len(json.dumps(metadata)) > MAX_METADATA_BYTES:
         raise ChatError(
             errors.INVALID_MESSAGE, f"metadata is larger than {MAX_METADATA_BYTES} bytes."
         )
+    # What the server vouches for (a verified identity) is never taken from the client.
+    metadata = {k: v for k, v in metadata.items() if k not in SERVER_METADATA_KEYS}
     return user_identifier.strip(), metadata
+
+
+def _check_json(value: object, depth: int) -> None:
+    """A JSON value every database stores as sent: bounded depth, storable strings."""
+    if depth > MAX_METADATA_DEPTH:
+        raise ChatError(
+            errors.INVALID_MESSAGE, f"metadata nests deeper than {MAX_METADATA_DEPTH} levels."
+        )
+    if isinstance(value, str):
+        storable(value, "metadata")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            storable(str(key), "metadata")
+            _check_json(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _check_json(item, depth + 1)
+    elif not (value is None or isinstance(value, (bool, int, float))):
+        raise ChatError(errors.INVALID_MESSAGE, "metadata must be a JSON object.")
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise ChatError(errors.INVALID_MESSAGE, "metadata holds a number JSON cannot carry.")
 
 
 def clean_seq(value: object, name: str = "last_seq", *, required: bool = False) -> int:

@@ -8,7 +8,7 @@ from django.db import InterfaceError, OperationalError
 
 from django_livechat import errors
 from django_livechat.errors import ChatError
-from django_livechat.store import ConversationNotFound, NewMessage, StoredMessage
+from django_livechat.store import ConversationNotFound, NewMessage, StoredMessage, WebsiteInactive
 from django_livechat.writer import store
 
 logger = logging.getLogger(__name__)
@@ -24,6 +24,8 @@ async def store_message(item: NewMessage) -> StoredMessage:
         return await store(item)
     except ConversationNotFound:
         raise ChatError(errors.FORBIDDEN, "That conversation no longer exists.") from None
+    except WebsiteInactive:
+        raise ChatError(errors.INVALID_WEBSITE, "This website's chat is switched off.") from None
     except (OperationalError, InterfaceError) as exc:
         logger.warning(
             "The database did not take a message of conversation %s (%s)",
