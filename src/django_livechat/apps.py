@@ -12,7 +12,10 @@ class LivechatConfig(AppConfig):
     def ready(self) -> None:
         from django.db.backends.signals import connection_created
 
-        from django_livechat import checks  # noqa: F401  (registers the system checks)
+        from django_livechat import (
+            checks,  # noqa: F401  (registers the system checks)
+            grants,
+        )
         from django_livechat.api.cors import connect_receivers
         from django_livechat.sqlite import configure_sqlite_connection
 
@@ -21,3 +24,5 @@ class LivechatConfig(AppConfig):
         )
         # CORS on the HTTP API for the origins that active websites list.
         connect_receivers()
+        # Open sockets hear when an agent's or a website's access changes.
+        grants.connect_receivers()

@@ -27,3 +27,8 @@ def agent_group(user_id: object) -> str:
         # A custom user model's primary key may be any text; group names may not.
         key = hashlib.sha256(key.encode()).hexdigest()[:32]
     return f"livechat.agent.{key}"
+
+
+def visitors_group(website_id: UUID | str) -> str:
+    """Every visitor socket of one website: told when the website is switched off."""
+    return f"livechat.visitors.{website_id}"

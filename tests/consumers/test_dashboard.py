@@ -613,14 +613,112 @@ async def test_an_agent_who_loses_the_permission_is_closed(sites):
     await visitor.__aexit__()
 
 
-async def test_an_agent_removed_from_a_website_can_no_longer_act_on_it(sites):
+async def test_an_agent_removed_from_a_website_stops_hearing_of_it_at_once(sites):
     visitor, chat = await start_chat(sites["shop"])
+    cid = chat["conversation_id"]
     async with Dashboard(sites["ann"]) as d:
         await database_sync_to_async(sites["shop"].agents.remove)(sites["ann"])
-        await d.send(type="resolve", conversation_id=chat["conversation_id"])
+        # The open socket is told: a new ready without the shop, and an inbox without it.
+        ready = await d.recv()
+        assert (ready["type"], ready["websites"]) == ("ready", [])
+        inbox = await d.recv()
+        assert (inbox["type"], inbox["conversations"]) == ("conversations", [])
+        await visitor.send(type="chat_message", message="anyone?", client_id="after")
+        await visitor.recv_type("chat_message")
+        await d.nothing()  # the shop's messages no longer reach Ann
+        await d.send(type="resolve", conversation_id=cid)
         await d.error("FORBIDDEN")
         await d.usable()
+        # Added back: she follows the shop again, without a reload.
+        await database_sync_to_async(sites["shop"].agents.add)(sites["ann"])
+        assert [w["name"] for w in (await d.recv())["websites"]] == ["Shop"]
+        await d.recv_type("conversations")
+        await visitor.send(type="chat_message", message="hello again", client_id="back")
+        assert (await d.recv_type("chat_message"))["message"] == "hello again"
     await visitor.__aexit__()
+
+
+@pytest.mark.parametrize("how", ["deactivated", "permission", "group", "deleted"])
+async def test_an_agent_who_loses_their_grant_is_closed_at_once(sites, how):
+    from django.contrib.auth.models import Group, Permission
+
+    ann = sites["ann"]
+    if how == "group":  # an agent through a group, and the group loses the permission
+        await database_sync_to_async(_agent_through_a_group)(ann)
+    async with Dashboard(ann) as d:
+
+        def take_away():
+            if how == "deactivated":
+                ann.is_active = False
+                ann.save()
+            elif how == "permission":
+                ann.user_permissions.remove(Permission.objects.get(codename="reply_conversation"))
+            elif how == "group":
+                Group.objects.get(name="support").permissions.clear()
+            else:
+                ann.delete()
+
+        await database_sync_to_async(take_away)()
+        assert (await d.recv())["code"] == "FORBIDDEN"
+        assert await d.ws.receive_output(timeout=2) == {"type": "websocket.close", "code": 4403}
+
+
+def _agent_through_a_group(user):
+    from django.contrib.auth.models import Group, Permission
+
+    permission = Permission.objects.get(codename="reply_conversation")
+    user.user_permissions.remove(permission)
+    group = Group.objects.create(name="support")
+    group.permissions.add(permission)
+    user.groups.add(group)
+
+
+async def test_a_logged_out_session_closes_its_dashboards_only(sites):
+    from django.contrib.auth import logout
+    from django.test import RequestFactory
+
+    ann = sites["ann"]
+    browsers = [Client(), Client()]
+    for browser in browsers:
+        await database_sync_to_async(browser.force_login)(ann)
+    sockets = [await _dashboard_of(browser) for browser in browsers]
+    try:
+        # The first browser logs out (its session is flushed, as the logout view does).
+        request = RequestFactory().get("/")
+        request.user = ann
+        request.session = await database_sync_to_async(_session_of)(browsers[0])
+        await database_sync_to_async(logout)(request)
+        logged_out, still_in = sockets
+        assert (await logged_out.receive_json_from(timeout=2))["code"] == "FORBIDDEN"
+        closed = await logged_out.receive_output(timeout=2)
+        assert closed == {"type": "websocket.close", "code": 4401}
+        await still_in.send_json_to({"type": "ping"})
+        assert (await still_in.receive_json_from(timeout=2))["type"] == "pong"
+    finally:
+        for socket in sockets:
+            await socket.disconnect()
+
+
+def _session_of(browser):
+    from importlib import import_module
+
+    engine = import_module(settings.SESSION_ENGINE)
+    return engine.SessionStore(browser.cookies[settings.SESSION_COOKIE_NAME].value)
+
+
+async def _dashboard_of(browser):
+    cookie = f"{settings.SESSION_COOKIE_NAME}={browser.cookies[settings.SESSION_COOKIE_NAME].value}"
+    stack = AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+    ws = WebsocketCommunicator(
+        stack,
+        DASHBOARD_PATH,
+        headers=[(b"origin", HOST_ORIGIN.encode()), (b"cookie", cookie.encode())],
+    )
+    connected, _ = await ws.connect()
+    assert connected
+    assert (await ws.receive_json_from(timeout=2))["type"] == "ready"
+    assert (await ws.receive_json_from(timeout=2))["type"] == "conversations"
+    return ws
 
 
 @livechat(MAX_MESSAGE_LENGTH=10)
@@ -639,3 +737,21 @@ def test_agent_group_names_are_valid_for_any_primary_key(pk):
     name = agent_group(pk)
     assert BaseChannelLayer().require_valid_group_name(name)
     assert agent_group(pk) == name != agent_group(f"{pk}-other")
+
+
+async def test_a_session_that_ended_without_word_is_caught_by_the_heartbeat(sites):
+    """No logout signal (the row deleted, or the announcement lost): the heartbeat finds out."""
+    from django.contrib.sessions.models import Session
+
+    browser = Client()
+    await database_sync_to_async(browser.force_login)(sites["ann"])
+    ws = await _dashboard_of(browser)
+    try:
+        await Session.objects.all().adelete()
+        await ws.send_json_to(
+            {"type": "conversations", "changed_since": "2026-01-01T00:00:00+00:00"}
+        )
+        assert (await ws.receive_json_from(timeout=2))["code"] == "FORBIDDEN"
+        assert await ws.receive_output(timeout=2) == {"type": "websocket.close", "code": 4401}
+    finally:
+        await ws.disconnect()

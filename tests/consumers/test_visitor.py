@@ -645,3 +645,16 @@ async def test_fields_of_an_unexpected_kind_are_errors(website, frame):
         if event["code"] == "FORBIDDEN":
             return  # a bad token closes, as documented
         await assert_still_usable(v)
+
+
+async def test_a_website_switched_off_closes_its_open_visitor_sockets(website):
+    async with Visitor() as v, Visitor() as elsewhere:
+        await v.identify(website)
+        other = await database_sync_to_async(make_website)(name="Other")
+        await elsewhere.identify(other)
+        website.is_active = False
+        await database_sync_to_async(website.save)()
+        error = await v.recv()
+        assert (error["type"], error["code"]) == ("error", "INVALID_WEBSITE")
+        assert await v.ws.receive_output(timeout=2) == {"type": "websocket.close", "code": 4403}
+        await assert_still_usable(elsewhere)  # another website's visitors are not touched

@@ -150,3 +150,20 @@ async def test_idle_longer_than_redis_py_default_timeout_still_delivers(
 def test_the_tuned_layer_passes_the_checks(redis_url):
     with override_settings(CHANNEL_LAYERS={"default": layer_config(redis_url, "x")}):
         assert checks.check_channel_layer() == []
+
+
+async def test_access_taken_away_in_another_process_reaches_the_open_dashboard(
+    layers, website, monkeypatch
+):
+    from tests.factories import make_user
+    from tests.sockets import Dashboard
+
+    _this, other = layers
+    ann = await database_sync_to_async(make_user)("ann")
+    await database_sync_to_async(website.agents.add)(ann)
+    async with Dashboard(ann) as dashboard:
+        # "The other process" (an admin page served elsewhere) removes Ann from the website.
+        monkeypatch.setattr(events, "get_channel_layer", lambda: other)
+        await database_sync_to_async(website.agents.remove)(ann)
+        ready = await dashboard.recv(timeout=5)
+        assert (ready["type"], ready["websites"]) == ("ready", [])

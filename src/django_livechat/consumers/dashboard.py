@@ -9,8 +9,10 @@ The agent is the Django session's user (``scope["user"]``, set by Channels'
   no longer one, or the page's ``Origin`` is not one of the host's ``ALLOWED_HOSTS``;
 * 1009: a frame larger than the limit.
 
-Every other error keeps the socket open. The agent joins one group per website served
-when the socket opens; a website they start serving later shows after a reconnect.
+Every other error keeps the socket open. The socket follows one group per website the
+agent serves; when that changes (an agent added to or removed from a website, a user
+deactivated or losing the permission, the session logged out), the socket follows the new
+set at once (a fresh ``ready`` and inbox) or closes, in every server process.
 """
 
 from __future__ import annotations
@@ -102,8 +104,16 @@ class DashboardConsumer(JsonFrameConsumer):
         await super().receive_json(content, **kwargs)
 
     async def after_error(self, error: ChatError) -> None:
-        if isinstance(error, pipeline.NotAnAgent):
+        if isinstance(error, pipeline.LoggedOut):
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+        elif isinstance(error, pipeline.NotAnAgent):
             await self.close(code=CLOSE_FORBIDDEN)
+
+    def session_key(self) -> str | None:
+        """The Django session behind the socket (None without session middleware)."""
+        session = self.scope.get("session")
+        key = getattr(session, "session_key", None) if session is not None else None
+        return key if isinstance(key, str) else None
 
     async def disconnect(self, code: int) -> None:
         await pipeline.unfollow(self.channel_name, self.joined)
@@ -112,6 +122,9 @@ class DashboardConsumer(JsonFrameConsumer):
 
     async def on_conversations(self, content: dict[str, Any]) -> None:
         assert self.agent is not None
+        if content.get("changed_since") is not None:
+            # The heartbeat: a grant that ended without word (a lost event) ends here.
+            await self.recheck()
         inbox = await pipeline.list_conversations(
             self.agent,
             website_id=content.get("website_id"),
@@ -183,6 +196,34 @@ class DashboardConsumer(JsonFrameConsumer):
         await self.send_json(frames.pong())
 
     # ------------------------------------------------------------ group events
+
+    async def livechat_access(self, event: dict[str, Any]) -> None:
+        """The agent's grant changed (or a session of theirs ended): ask again."""
+        if self.agent is None:
+            return
+        ended = event.get("session_key")
+        if ended is not None and ended != self.session_key():
+            return  # another browser of theirs logged out
+        try:
+            if ended is not None:
+                raise pipeline.LoggedOut()  # said at logout, before the session is gone
+            websites_before = self.agent.websites
+            await self.recheck()
+        except ChatError as error:
+            await self.send_error(error)
+            await self.after_error(error)
+            return
+        if self.agent.websites != websites_before:
+            await self.send_json(self.agent.ready_event())
+            await self.on_conversations({})
+
+    async def recheck(self) -> None:
+        """Follow the websites the agent serves now; ``ChatError`` if access ended."""
+        assert self.agent is not None
+        agent = await pipeline.recheck_agent(self.agent, self.session_key())
+        if agent.websites != self.agent.websites:
+            self.joined = await pipeline.refollow(self.channel_name, self.joined, agent)
+        self.agent = agent
 
     def accepts(self, event: dict[str, Any]) -> bool:
         skip = event.get("skip_user")

@@ -1,7 +1,8 @@
 """The visitor socket (``ws/livechat/widget/``): parse, hand to the pipeline, relay.
 
-Close codes: 4403 after a ``FORBIDDEN`` error (origin not allowed, bad visitor token);
-1009 for a frame larger than the limit. Every other error keeps the socket open.
+Close codes: 4403 after a ``FORBIDDEN`` error (origin not allowed, bad visitor token), or
+after ``INVALID_WEBSITE`` when the website is switched off while the socket is open; 1009
+for a frame larger than the limit. Every other error keeps the socket open.
 """
 
 from __future__ import annotations
@@ -83,6 +84,16 @@ class VisitorConsumer(JsonFrameConsumer):
         await self.send_json(await pipeline.heartbeat(self.session))
 
     # ------------------------------------------------------------ group events
+
+    async def livechat_access(self, event: dict[str, Any]) -> None:
+        """The website's access changed (switched off): the socket closes if so."""
+        if self.session is None:
+            return
+        try:
+            await pipeline.recheck_visitor(self.session)
+        except ChatError as error:
+            await self.send_error(error)
+            await self.close(code=CLOSE_FORBIDDEN)
 
     def relays(self, seq: int) -> bool:
         return seq == 0 or seq > self.resume_floor

@@ -13,6 +13,7 @@ One module per concern:
 * :mod:`.sessions`: visitor tokens, origins, opening and rejoining conversations;
 * :mod:`.visitor`: the visitor's flow; :mod:`.agent`: the agent's actions;
   :mod:`.inbox`: what agents read;
+* :mod:`.access`: grants re-checked on open sockets when they change;
 * :mod:`.events`: group membership and live delivery; :mod:`.typing`: typing
   indicators; :mod:`.replies`: the responder runner and reply recovery;
   :mod:`.writes`: storing with errors the protocol knows; :mod:`.background`: tasks.
@@ -22,6 +23,14 @@ The public calls are re-exported here, so transports import ``pipeline`` only.
 
 from __future__ import annotations
 
+from django_livechat.pipeline.access import (
+    LoggedOut,
+    announce_to_agents,
+    announce_to_visitors,
+    recheck_agent,
+    recheck_visitor,
+    refollow,
+)
 from django_livechat.pipeline.agent import (
     ME,
     AgentPostResult,
@@ -75,6 +84,7 @@ __all__ = [
     "AgentPostResult",
     "AgentSession",
     "Inbox",
+    "LoggedOut",
     "NotAnAgent",
     "Outgoing",
     "PostResult",
@@ -82,6 +92,8 @@ __all__ = [
     "agent_conversation",
     "agent_history",
     "agent_typing",
+    "announce_to_agents",
+    "announce_to_visitors",
     "assign_conversation",
     "authorize_agent",
     "clean_client_id",
@@ -102,7 +114,10 @@ __all__ = [
     "parse_uuid",
     "post_agent_message",
     "post_visitor_message",
+    "recheck_agent",
+    "recheck_visitor",
     "recover_once",
+    "refollow",
     "reopen_conversation",
     "report_gap",
     "resolve_conversation",

@@ -21,9 +21,9 @@ from django.utils import timezone
 from django_livechat import errors, permissions
 from django_livechat.dbthreads import run_in_db_thread
 from django_livechat.errors import ChatError
-from django_livechat.groups import agent_group, website_group
 from django_livechat.models import Conversation, Message, ReadMarker
 from django_livechat.pipeline import events, frames
+from django_livechat.pipeline.access import dashboard_groups
 from django_livechat.pipeline.inbox import (
     AgentSession,
     current_agent,
@@ -74,9 +74,7 @@ def _target_sync(agent: AgentSession, conversation_id: object) -> _Target:
 
 async def follow(channel_name: str, agent: AgentSession) -> list[str]:
     """The dashboard socket follows the agent's websites and their own tabs; the groups."""
-    groups = [website_group(wid) for wid in sorted(agent.website_ids)]
-    groups.append(agent_group(agent.user_id))
-    return await events.join(channel_name, groups)
+    return await events.join(channel_name, dashboard_groups(agent))
 
 
 async def unfollow(channel_name: str, groups: list[str]) -> None:

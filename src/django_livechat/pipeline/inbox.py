@@ -82,10 +82,11 @@ class Inbox:
 
 async def authorize_agent(user: Any) -> AgentSession:
     """The session of ``user`` (``scope["user"]``, ``request.user``), or ``FORBIDDEN``."""
-    return await run_in_db_thread(_authorize_agent_sync, user)
+    return await run_in_db_thread(authorize_agent_sync, user)
 
 
-def _authorize_agent_sync(user: Any) -> AgentSession:
+def authorize_agent_sync(user: Any) -> AgentSession:
+    """What :func:`authorize_agent` does, in a database thread."""
     if not permissions.is_agent(user):
         raise NotAnAgent("Only agents may use the dashboard.")
     websites = tuple(permissions.served_websites(user).order_by("name").values_list("id", "name"))

@@ -20,7 +20,7 @@ from django_livechat import errors
 from django_livechat.conf import livechat_settings
 from django_livechat.dbthreads import run_in_db_thread
 from django_livechat.errors import ChatError
-from django_livechat.groups import conversation_group
+from django_livechat.groups import conversation_group, visitors_group
 from django_livechat.models import Conversation, Message
 from django_livechat.pipeline import events, frames, replies
 from django_livechat.pipeline.background import spawn
@@ -90,17 +90,22 @@ async def identify(
         await leave(channel_name, current)
     # Join before reading the history: a message stored in between then arrives live,
     # and the socket drops whichever copy comes second (see Outgoing.floor).
-    await events.join(channel_name, [conversation_group(session.conversation_id)])
+    await events.join(channel_name, visitor_groups(session))
     if session.created:
         return session, Outgoing([session.identified_event()])
     page = await history(session, after)
     return session, Outgoing([session.identified_event(), *page.frames], page.floor)
 
 
+def visitor_groups(session: VisitorSession) -> list[str]:
+    """A visitor socket's groups: its conversation's, and its website's visitors'."""
+    return [conversation_group(session.conversation_id), visitors_group(session.website_id)]
+
+
 async def leave(channel_name: str, session: VisitorSession) -> None:
     """The socket stops following ``session``'s conversation (it left, or closed)."""
     typing_states().forget_owner(channel_name)
-    await events.leave(channel_name, [conversation_group(session.conversation_id)])
+    await events.leave(channel_name, visitor_groups(session))
 
 
 # ---------------------------------------------------------------- messages
