@@ -3,10 +3,14 @@
 Run by ``bench/run.py`` as ``uvicorn bench.asgi:application`` with
 ``DJANGO_SETTINGS_MODULE=bench.settings``. WebSocket routes:
 
-* ``ws/livechat/widget/``: the app's own ``websocket_urlpatterns`` (the real pipeline);
-* ``ws/bench/echo/``: :class:`bench.consumers.EchoConsumer` (the baseline).
+* ``ws/livechat/widget/``, ``ws/livechat/dashboard/``: the app's own
+  ``websocket_urlpatterns`` (the real pipeline);
+* ``ws/bench/echo/``: :class:`bench.consumers.EchoConsumer` (the baseline);
+* ``ws/bench/echo/watched/`` and ``ws/bench/watch/``: the dashboard's baseline, an echo
+  socket whose frames one watcher socket also receives.
 
-Both sit behind the same (empty) middleware, so they differ only in what the consumer does.
+All sit behind ``AuthMiddlewareStack``, as in a host project (the agent's dashboard is
+authenticated by its session cookie), so they differ only in what the consumer does.
 HTTP serves the benchmark's control endpoints on ``/bench/`` (health, counters, profiler),
 answered on the event loop without Django's request machinery.
 """
@@ -25,11 +29,12 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
 django.setup()
 
+from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import re_path  # noqa: E402
 
-from bench import experiments, instrument, profiling  # noqa: E402
-from bench.consumers import EchoConsumer  # noqa: E402
+from bench import experiments, faults, instrument, profiling  # noqa: E402
+from bench.consumers import EchoConsumer, WatchConsumer, WatchedEchoConsumer  # noqa: E402
 from django_livechat.routing import websocket_urlpatterns  # noqa: E402
 
 Scope = dict[str, Any]
@@ -39,8 +44,11 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 PROFILE_DIR = os.environ.get("LIVECHAT_BENCH_PROFILE", "")
 INSTRUMENT = os.environ.get("LIVECHAT_BENCH_INSTRUMENT", "") == "1"
 EXPERIMENTS = [n for n in os.environ.get("LIVECHAT_BENCH_EXPERIMENTS", "").split(",") if n]
+DROP_EVENTS = float(os.environ.get("LIVECHAT_BENCH_DROP_EVENTS") or 0)
 
 experiments.apply(EXPERIMENTS)
+if DROP_EVENTS:
+    faults.install(DROP_EVENTS)
 if INSTRUMENT:
     instrument.install()
 if PROFILE_DIR:
@@ -48,11 +56,15 @@ if PROFILE_DIR:
 
 websockets = ProtocolTypeRouter(
     {
-        "websocket": URLRouter(
-            [
-                re_path(r"^ws/bench/echo/$", EchoConsumer.as_asgi()),
-                *websocket_urlpatterns,
-            ]
+        "websocket": AuthMiddlewareStack(
+            URLRouter(
+                [
+                    re_path(r"^ws/bench/echo/$", EchoConsumer.as_asgi()),
+                    re_path(r"^ws/bench/echo/watched/$", WatchedEchoConsumer.as_asgi()),
+                    re_path(r"^ws/bench/watch/$", WatchConsumer.as_asgi()),
+                    *websocket_urlpatterns,
+                ]
+            )
         )
     }
 )
@@ -89,6 +101,8 @@ async def control(scope: Scope, receive: Receive, send: Send) -> None:
             "instrument": INSTRUMENT,
             "profile": PROFILE_DIR,
             "experiments": EXPERIMENTS,
+            "drop_events": DROP_EVENTS,
+            "dropped": faults.dropped,
         }
     elif path == "/bench/threads":
         # Native ids to names, so the per-thread CPU times read from /proc can be labelled.

@@ -1,4 +1,4 @@
-"""``bench/run.py``: one server, two phases (baseline, pipeline), one report.
+"""``bench/run.py``: the phases asked for (``--phases``), one report, one JSON file.
 
 See ``docs/benchmark.rst`` for what is measured and how to read it.
 """
@@ -6,40 +6,80 @@ See ``docs/benchmark.rst`` for what is measured and how to read it.
 from __future__ import annotations
 
 import argparse
-import asyncio
+import io
 import json
 import os
 import platform
 import shutil
+import signal
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 import traceback
 from pathlib import Path
 from typing import Any
 
-from bench import database, experiments, load, profiles, report
-from bench.server import ROOT, Server, ServerError, machine_cpu_seconds
+from bench import experiments, idle, phases, report, storm, throughput
+from bench.phases import Context, PhaseResult
+from bench.server import ROOT, raise_open_files
+from bench.services import Services
 
 RESULTS = ROOT / "bench" / "results"
+RUNNERS: dict[str, phases.Runner] = {
+    "pipeline": throughput.run,
+    "dashboard": throughput.run,
+    "processes": throughput.run,
+    "storm": storm.run,
+    "idle": idle.run,
+}
+# The phases whose ratio the project holds to the target (throughput.TARGET_RATIO).
+TARGETED = ("pipeline", "dashboard")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="bench/run.py",
-        description="Throughput of the visitor message pipeline against a bare Channels "
-        "round trip, both served by one uvicorn process on 127.0.0.1.",
+        description="The message pipeline against bare Channels round trips, on uvicorn "
+        "processes on 127.0.0.1, with every message accounted for.",
     )
-    parser.add_argument("--sockets", type=int, default=50, help="concurrent sockets (50)")
+    parser.add_argument(
+        "--phases",
+        default=phases.DEFAULT,
+        help=f"comma-separated KIND[@embedded|@redis] of {', '.join(phases.KINDS)} "
+        f"('redis' = pipeline@redis); default: {phases.DEFAULT}",
+    )
+    parser.add_argument("--sockets", type=int, default=50, help="closed-loop sockets (50)")
     parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds (10)")
     parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds (2)")
-    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="alternate the two halves of pipeline/dashboard/processes this many times (1)",
+    )
+    parser.add_argument("--storm-sockets", type=int, default=5000, help="storm sockets (5000)")
+    parser.add_argument(
+        "--storm-inflight",
+        type=int,
+        default=1000,
+        help="storm sockets with a message in flight when the server is killed (1000)",
+    )
+    parser.add_argument("--idle-sockets", type=int, default=10000, help="idle sockets (10000)")
+    parser.add_argument(
+        "--idle-hold", type=float, default=5.0, help="seconds the idle sockets stay open (5)"
+    )
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("LIVECHAT_BENCH_REDIS_URL"),
+        help="Redis for @redis phases (default: start a throwaway redis-server)",
+    )
     parser.add_argument(
         "--database-url",
         default=os.environ.get("LIVECHAT_BENCH_DATABASE_URL"),
-        help="PostgreSQL URL for --db postgres (or LIVECHAT_BENCH_DATABASE_URL); the run "
-        "migrates it and adds one website and its conversations",
+        help="PostgreSQL for @redis phases, migrated and added to (default: start a "
+        "throwaway cluster)",
     )
     parser.add_argument(
         "--conn-max-age",
@@ -47,15 +87,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="CONN_MAX_AGE: 'none' (persistent, the default) or seconds (0: reconnect per call)",
     )
     parser.add_argument(
-        "--rounds",
-        type=int,
-        default=1,
-        help="alternate baseline and pipeline this many times (1); on a shared machine 3 "
-        "evens out other processes' load",
+        "--src-commit",
+        metavar="REV",
+        help="measure src/ as committed in REV (git archive into the temporary directory) "
+        "instead of the working tree",
     )
-    parser.add_argument("--phases", default="baseline,pipeline", help="which phases to run")
+    parser.add_argument(
+        "--baseline",
+        choices=["two-events", "one-event"],
+        default="two-events",
+        help="the echo baseline sends a message and its reply as two group events (the "
+        "historical baseline, the default) or as one, as the v2 pipeline does",
+    )
     parser.add_argument("--ws", default="websockets-sansio", help="uvicorn --ws")
     parser.add_argument("--loop", default="auto", help="uvicorn --loop (auto picks uvloop)")
+    parser.add_argument("--backlog", type=int, default=2048, help="uvicorn --backlog (2048)")
     parser.add_argument(
         "--compression", action="store_true", help="negotiate permessage-deflate (off)"
     )
@@ -65,7 +111,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="count SQL statements, connections, writer batches and layer calls per phase",
     )
     parser.add_argument(
-        "--profile", action="store_true", help="cProfile the server during the pipeline phase"
+        "--profile", action="store_true", help="cProfile the server in the pipeline phase"
     )
     parser.add_argument(
         "--py-spy",
@@ -73,15 +119,23 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         const="",
         default=None,
         metavar="PATH",
-        help="sample the server with py-spy during the pipeline phase (PATH or on PATH)",
+        help="sample the server with py-spy in the pipeline phase (PATH or on PATH)",
     )
     parser.add_argument(
         "--experiment",
         action="append",
         default=[],
         choices=experiments.NAMES,
-        help="replace a piece of the shipped code in the server to measure a proposal "
+        help="replace a piece of the shipped code in the servers to measure a proposal "
         "(repeatable; see bench/experiments.py)",
+    )
+    parser.add_argument(
+        "--drop-events",
+        type=float,
+        default=0.0,
+        metavar="FRACTION",
+        help="fault injection: the servers' channel layer loses this fraction of the "
+        "pipeline's group events, to see the clients repair them (0)",
     )
     parser.add_argument(
         "--output",
@@ -93,208 +147,153 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.sockets < 1 or args.seconds <= 0 or args.warmup < 0 or args.rounds < 1:
         parser.error("--sockets and --rounds must be >= 1, --seconds > 0 and --warmup >= 0")
-    if args.db == "postgres" and not args.database_url:
-        parser.error("--db postgres needs --database-url (or LIVECHAT_BENCH_DATABASE_URL)")
+    if not 0 <= args.drop_events < 1:
+        parser.error("--drop-events takes a fraction from 0 to 1")
+    if args.storm_sockets < 1 or args.idle_sockets < 1 or args.idle_hold < 0:
+        parser.error("--storm-sockets and --idle-sockets must be >= 1, --idle-hold >= 0")
+    if args.storm_inflight < 0:
+        parser.error("--storm-inflight must be >= 0")
     if args.output is None:
         name = "-".join(["experiment", *sorted(args.experiment)]) if args.experiment else "latest"
+        name = f"faults-{name}" if args.drop_events else name
         args.output = RESULTS / f"{name}.json"
-    args.phases = [p.strip() for p in args.phases.split(",") if p.strip()]
-    if not set(args.phases) <= {"baseline", "pipeline"} or not args.phases:
-        parser.error("--phases takes baseline and/or pipeline")
+    try:
+        args.phases = phases.parse(args.phases)
+    except ValueError as exc:
+        parser.error(f"--phases: {exc}")
     return args
-
-
-def server_environment(args: argparse.Namespace, workdir: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    # This checkout's src/ first: measure the code beside bench/, whatever is installed.
-    paths = [str(ROOT / "src"), str(ROOT), env.get("PYTHONPATH")]
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, paths))
-    env["DJANGO_SETTINGS_MODULE"] = "bench.settings"
-    env["LIVECHAT_BENCH_DIR"] = str(workdir)
-    env["LIVECHAT_BENCH_CONN_MAX_AGE"] = str(args.conn_max_age)
-    env.pop("LIVECHAT_BENCH_DATABASE_URL", None)
-    if args.db == "postgres":
-        env["LIVECHAT_BENCH_DATABASE_URL"] = args.database_url
-    env["LIVECHAT_BENCH_INSTRUMENT"] = "1" if args.instrument else ""
-    env["LIVECHAT_BENCH_PROFILE"] = str(workdir / "profile") if args.profile else ""
-    env["LIVECHAT_BENCH_EXPERIMENTS"] = ",".join(args.experiment)
-    return env
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    # SIGTERM (``timeout``, a CI runner) cleans up like Ctrl-C: servers, Redis, PostgreSQL.
+    signal.signal(signal.SIGTERM, _interrupt)
+    started = time.monotonic()
     workdir = Path(tempfile.mkdtemp(prefix="livechat-bench-"))
-    env = server_environment(args, workdir)
-    # This process (the load generator) prepares and checks the same database.
-    os.environ.update({k: v for k, v in env.items() if k.startswith(("LIVECHAT_", "DJANGO_"))})
-    server = Server(env, workdir / "server.log", ws=args.ws, loop=args.loop)
     results: dict[str, Any] = {"phases": {}}
     failures: list[str] = []
-    rounds: dict[str, list[report.Round]] = {name: [] for name in args.phases}
+    services: Services | None = None
+    ctx: Context | None = None
     try:
-        database.setup_django()
-        website_id = database.prepare()
-        server.start()
-        results["setup"] = describe(args, server)
+        src, source = measured_source(args, workdir)
+        services = Services(
+            server_environment(args, workdir, src),
+            workdir,
+            redis_url=args.redis_url,
+            database_url=args.database_url,
+        )
+        ctx = Context(args, services, workdir)
+        results["setup"] = describe(args, source)
+        soft, hard = raise_open_files()
+        results["setup"]["open_files"] = {"soft": soft, "hard": hard}
         print_setup(results["setup"])
-        _use_uvloop()
-        for number in range(1, args.rounds + 1):
-            for name in args.phases:
-                first = number == 1
-                one = asyncio.run(run_round(name, args, server, website_id, workdir, first))
-                rounds[name].append(one)
-                failures.extend(one.run.errors)
-                if not server.alive():
-                    raise ServerError(f"the server died during the {name} phase\n{server.log()}")
-        for name, phase_rounds in rounds.items():
-            if phase_rounds:
-                results["phases"][name] = report.summarize(phase_rounds)
-        results["phases"].get("pipeline", {}).update(profile_paths)
-        if rounds.get("pipeline"):
-            results["verification"] = check(website_id, rounds["pipeline"])
-            if not results["verification"]["ok"]:
-                failures.append("the stored conversations do not match what the clients saw")
+        for spec in args.phases:
+            result = run_phase(ctx, spec)
+            backend = services.backends.get(spec.backend)
+            description = backend.description if backend else {}
+            print()
+            print(report.phase_text(result, description), flush=True)
+            results["phases"][spec.key] = result.as_dict() | {"setup": description}
+            if not result.ok:
+                failures.append(f"{spec.key}: errors or a failed loss check (see above)")
     except KeyboardInterrupt:
         failures.append("interrupted")
     except Exception as exc:
         failures.append(f"{type(exc).__name__}: {exc}")
         traceback.print_exc()
-        print(f"server log (tail):\n{server.log()}", file=sys.stderr)
     finally:
-        server.stop()
+        if ctx is not None:
+            for server in ctx.servers:
+                server.stop()
+        if services is not None:
+            services.close()
         if args.keep:
             print(f"temporary files kept in {workdir}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
+    results["wall_s"] = round(time.monotonic() - started, 1)
+    results["ok"] = not failures
+    results["failures"] = failures
     finish(results, args)
     for failure in failures:
         print(f"ERROR: {failure}", file=sys.stderr)
     return 1 if failures else 0
 
 
-def _use_uvloop() -> None:
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def run_phase(ctx: Context, spec: phases.PhaseSpec) -> PhaseResult:
+    """One phase; an exception becomes its error, so the other phases still run."""
     try:
-        import uvloop
-    except ImportError:
-        return
-    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+        return RUNNERS[spec.kind](ctx, spec)
+    except Exception as exc:
+        traceback.print_exc()
+        result = PhaseResult(spec.key, spec.kind, spec.backend)
+        result.errors.append(f"{type(exc).__name__}: {exc}")
+        return result
 
 
-# Where --profile and --py-spy put their summaries (filled during the first pipeline round).
-profile_paths: dict[str, Any] = {}
+def server_environment(args: argparse.Namespace, workdir: Path, src: Path) -> dict[str, str]:
+    """What every server and database helper of the run gets; backends add theirs."""
+    env = dict(os.environ)
+    # The measured src/ first: the code beside bench/ (or --src-commit's), whatever is
+    # installed.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(src), str(ROOT), env.get("PYTHONPATH")]))
+    env["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    env["LIVECHAT_BENCH_DIR"] = str(workdir)
+    env["LIVECHAT_BENCH_CONN_MAX_AGE"] = str(args.conn_max_age)
+    for key in ("LIVECHAT_BENCH_DATABASE_URL", "LIVECHAT_BENCH_REDIS_URL"):
+        env.pop(key, None)
+    env["LIVECHAT_BENCH_INSTRUMENT"] = "1" if args.instrument else ""
+    env["LIVECHAT_BENCH_PROFILE"] = ""
+    env["LIVECHAT_BENCH_EXPERIMENTS"] = ",".join(args.experiment)
+    env["LIVECHAT_BENCH_DROP_EVENTS"] = str(args.drop_events or "")
+    return env
 
 
-async def run_round(
-    name: str,
-    args: argparse.Namespace,
-    server: Server,
-    website_id: str,
-    workdir: Path,
-    first: bool,
-) -> report.Round:
-    """One phase, once: reset the server's peak RSS and counters, load, read them back."""
-    memory: dict[str, Any] = {}
-    counters: dict[str, Any] = {}
-    thread_names: dict[str, str] = {}
-    spy: list[subprocess.Popen[bytes]] = []
-    profiling = name == "pipeline" and first
-    spy_exe = profiles.find_py_spy(args.py_spy) if args.py_spy is not None else None
-    if args.py_spy is not None and profiling and not spy_exe:
-        profile_paths["py_spy"] = "py-spy not found"
-    spy_raw = workdir / "pipeline.pyspy.raw"
-
-    memory["peak_reset"] = server.reset_peak_rss()
-    memory["before_connect"] = server.memory_kib()
-
-    def before_load() -> None:
-        if args.instrument:
-            server.request("POST", "/bench/stats")  # reset
-        if profiling and args.profile:
-            server.request("POST", "/bench/profile/start")
-        if profiling and spy_exe:
-            seconds = args.warmup + args.seconds
-            spy.append(profiles.start_py_spy(spy_exe, server.pid, seconds, spy_raw))
-
-    def after_load() -> None:
-        memory.update(server.memory_kib())
-        thread_names.update(server.request("GET", "/bench/threads"))
-        if args.instrument:
-            counters.update(server.request("GET", "/bench/stats"))
-        if profiling and args.profile:
-            written = server.request("POST", "/bench/profile/stop")
-            profile_paths["cprofile"] = save_cprofile(written)
-        if spy:
-            profile_paths["py_spy"] = save_py_spy(spy[0], spy_raw)
-
-    identify = {"type": "identify", "website_id": website_id} if name == "pipeline" else None
-    path = "ws/livechat/widget/" if name == "pipeline" else "ws/bench/echo/"
-    print(f"running {name}: {args.sockets} sockets, {args.warmup:g} s warm-up + {args.seconds:g} s")
-    run = await load.run_phase(
-        name,
-        url=f"ws://127.0.0.1:{server.port}/{path}",
-        origin=database.ORIGIN,
-        sockets=args.sockets,
-        warmup=args.warmup,
-        seconds=args.seconds,
-        identify=identify,
-        server_cpu=server.thread_cpu_seconds,
-        machine_cpu=machine_cpu_seconds,
-        compression=args.compression,
-        before_load=before_load,
-        after_load=after_load,
-    )
-    run.errors.extend(
-        f"{name}: socket {c.index} received seqs that are not 1..{len(c.seqs)}"
-        for c in run.clients
-        if sorted(c.seqs) != list(range(1, len(c.seqs) + 1))
-    )
-    return report.Round(run, memory, thread_names, counters)
+def measured_source(args: argparse.Namespace, workdir: Path) -> tuple[Path, dict[str, Any]]:
+    """The src/ directory the servers import, and which code it is (read-only git)."""
+    if not args.src_commit:
+        commit = git("rev-parse", "--short", "HEAD")
+        changes = git("status", "--porcelain", "--", "src")
+        modified = bool(changes) if changes is not None else None
+        return ROOT / "src", {"commit": commit, "src_modified": modified, "src": "working tree"}
+    commit = git("rev-parse", "--short", args.src_commit)
+    if commit is None:
+        raise SystemExit(f"--src-commit: git does not know {args.src_commit!r}")
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", commit, "src"], cwd=ROOT, capture_output=True, check=True
+    ).stdout
+    target = workdir / f"src-{commit}"
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(target, filter="data")
+    return target / "src", {"commit": commit, "src_modified": False, "src": f"git archive {commit}"}
 
 
-def save_cprofile(written: dict[str, str]) -> dict[str, str]:
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    saved = {}
-    for kind, path in written.items():
-        target = RESULTS / Path(path).name
-        shutil.copyfile(path, target)
-        text_path = target.with_suffix(".txt")
-        text_path.write_text(profiles.pstats_top(target))
-        saved[kind] = str(text_path.relative_to(ROOT))
-    return saved
-
-
-def save_py_spy(process: subprocess.Popen[bytes], raw: Path) -> str:
+def git(*command: str) -> str | None:
     try:
-        _, stderr = process.communicate(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.communicate()
-        return "py-spy did not finish"
-    if not raw.exists():
-        return f"py-spy wrote nothing: {stderr.decode(errors='replace')[-500:]}"
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(raw, RESULTS / raw.name)
-    text_path = RESULTS / "pipeline-pyspy.txt"
-    text_path.write_text(profiles.py_spy_top(raw))
-    return str(text_path.relative_to(ROOT))
+        done = subprocess.run(
+            ["git", *command], cwd=ROOT, capture_output=True, text=True, timeout=10
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
 
 
-def check(website_id: str, rounds: list[report.Round]) -> dict[str, Any]:
-    """The database against what every pipeline client of every round received."""
-    seen = {
-        c.conversation_id: (c.user_seen, c.assistant_seen) for r in rounds for c in r.run.clients
-    }
-    return database.verify(website_id, seen).as_dict()
-
-
-def describe(args: argparse.Namespace, server: Server) -> dict[str, Any]:
+def describe(args: argparse.Namespace, source: dict[str, Any]) -> dict[str, Any]:
     import channels
     import django
     import uvicorn
     import websockets
-    from django.conf import settings
 
-    db = settings.DATABASES["default"]
+    try:
+        import channels_redis
+
+        redis_version = channels_redis.__version__
+    except ImportError:
+        redis_version = None
     return {
         "date": time.strftime("%Y-%m-%d %H:%M:%S %z"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
@@ -302,128 +301,75 @@ def describe(args: argparse.Namespace, server: Server) -> dict[str, Any]:
         "versions": {
             "django": django.get_version(),
             "channels": channels.__version__,
+            "channels_redis": redis_version,
             "uvicorn": uvicorn.__version__,
             "websockets": websockets.__version__,
         },
-        "server": {
-            "pid": server.pid,
-            "port": server.port,
-            "ws": args.ws,
-            "loop": args.loop,
-            "processes": 1,
-        },
+        "server": {"ws": args.ws, "loop": args.loop, "backlog": args.backlog},
         "client": "one asyncio process (uvloop when installed), sharing the machine's cores",
-        "database": {
-            "engine": db["ENGINE"].rsplit(".", 1)[-1],
-            "conn_max_age": db.get("CONN_MAX_AGE"),
-            "options": db.get("OPTIONS", {}),
-            "sqlite_wal": settings.LIVECHAT.get("SQLITE_WAL"),
-        },
-        "channel_layer": settings.CHANNEL_LAYERS["default"]["BACKEND"],
-        "source": source_version(),
+        "conn_max_age": args.conn_max_age,
+        "source": source,
+        "phases": [spec.key for spec in args.phases],
         "sockets": args.sockets,
         "seconds": args.seconds,
         "warmup": args.warmup,
         "rounds": args.rounds,
+        "baseline": args.baseline,
+        "storm_sockets": args.storm_sockets,
+        "storm_inflight": args.storm_inflight,
+        "idle_sockets": args.idle_sockets,
+        "idle_hold": args.idle_hold,
         "compression": args.compression,
         "instrument": args.instrument,
         "profile": args.profile,
         "experiments": args.experiment,
+        "drop_events": args.drop_events,
     }
-
-
-def source_version() -> dict[str, Any]:
-    """The commit measured, and whether src/ had uncommitted changes (read-only git)."""
-
-    def git(*command: str) -> str | None:
-        try:
-            done = subprocess.run(
-                ["git", *command], cwd=ROOT, capture_output=True, text=True, timeout=10
-            )
-        except (OSError, subprocess.TimeoutExpired):
-            return None
-        return done.stdout.strip() if done.returncode == 0 else None
-
-    commit = git("rev-parse", "--short", "HEAD")
-    changes = git("status", "--porcelain", "--", "src")
-    return {"commit": commit, "src_modified": bool(changes) if changes is not None else None}
 
 
 def print_setup(setup: dict[str, Any]) -> None:
     v = setup["versions"]
     print(
-        f"server: 1 uvicorn process (pid {setup['server']['pid']}) on "
-        f"127.0.0.1:{setup['server']['port']}, --ws {setup['server']['ws']}, "
-        f"--loop {setup['server']['loop']}; Django {v['django']}, Channels {v['channels']}, "
+        f"servers: uvicorn on 127.0.0.1, --ws {setup['server']['ws']}, --loop "
+        f"{setup['server']['loop']}, --backlog {setup['server']['backlog']}; Django "
+        f"{v['django']}, Channels {v['channels']}, channels-redis {v['channels_redis']}, "
         f"uvicorn {v['uvicorn']}, websockets {v['websockets']}, Python {setup['python']}"
     )
     source = setup["source"]
     if source["commit"]:
         dirty = " with uncommitted changes in src/" if source["src_modified"] else ""
-        print(f"code: commit {source['commit']}{dirty}")
-    db = setup["database"]
-    print(
-        f"database: {db['engine']} {db['options'] or ''}"
-        + (f" WAL={db['sqlite_wal']}" if db["engine"] == "sqlite3" else "")
-        + f" CONN_MAX_AGE={db['conn_max_age']}; "
-        f"layer: {setup['channel_layer'].rsplit('.', 1)[-1]}"
-    )
+        print(f"code: commit {source['commit']}{dirty} ({source['src']})")
     if setup["experiments"]:
         print(f"EXPERIMENT, not the shipped code: {', '.join(setup['experiments'])}")
+    if setup["drop_events"]:
+        print(
+            f"FAULTS: the channel layer drops {setup['drop_events']:.1%} of the pipeline's "
+            "group events; rates are not the app's"
+        )
+    print(f"phases: {', '.join(setup['phases'])}; baseline: {setup['baseline']}")
     print(
         f"machine: {setup['machine']}; the load generator is a separate process on the same "
-        "cores, so client and server compete for CPU"
+        "cores, so client and servers compete for CPU"
     )
 
 
 def finish(results: dict[str, Any], args: argparse.Namespace) -> None:
-    """Print the table and the verdicts; write the JSON."""
-    phases = results["phases"]
-    results.update(report.ratios(phases))
-    if phases:
-        print()
-        print(report.table(phases))
-    for name, phase in phases.items():
-        if phase["rounds"] > 1:
-            print(f"{name} msg/s by round: {phase['msg_per_s_by_round']}")
-    if "ratio" in results:
-        verdict = "MET" if results["target_met"] else "NOT MET"
-        by_round = f", by round {results['ratio_by_round']}" if args.rounds > 1 else ""
+    """The verdicts and the summary of every phase's checks; write the JSON."""
+    print()
+    for key, phase in results["phases"].items():
+        ratio = phase.get("ratio")
+        if phase["kind"] in TARGETED and ratio and "target" in ratio:
+            verdict = "met" if ratio["target_met"] else "NOT MET"
+            print(f"{key}: ratio {ratio['value']:.3f}, target >= {ratio['target']}: {verdict}")
+        elif phase["kind"] in TARGETED:
+            print(f"{key}: no ratio (a half failed), target >= {throughput.TARGET_RATIO}: NOT MET")
+    for key, phase in results["phases"].items():
+        ledgers = phase["ledgers"]
+        checks = "OK" if all(ledger["ok"] for ledger in ledgers) else "FAILED"
         print(
-            f"ratio pipeline/baseline: {results['ratio']:.3f}{by_round}  "
-            f"(project target >= {report.TARGET_RATIO}: {verdict})"
+            f"{key}: errors {phase['error_count']}, loss checks {checks if ledgers else 'not run'}"
         )
-    verification = results.get("verification")
-    if verification and verification["ok"]:
-        print(
-            f"database check OK: {verification['conversations']} conversations, "
-            f"{verification['messages']} messages; every conversation's seq is 1..n without "
-            "gaps or duplicates, and its user/assistant rows equal what its client received"
-        )
-    elif verification:
-        print("database check FAILED: " + "; ".join(verification["problems"][:5]))
-    for name, phase in phases.items():
-        threads = phase.get("server_cpu_percent_by_thread")
-        if threads:
-            shares = ", ".join(f"{kind} {percent:.0f}%" for kind, percent in threads.items())
-            print(f"{name} server CPU by thread: {shares}")
-        if "per_message" in phase:
-            print(f"{name} counters per message: {json.dumps(phase['per_message'])}")
-        for key in ("cprofile", "py_spy"):
-            if key in phase:
-                print(f"{name} {key}: {phase[key]}")
-    noisy = [
-        f"{name} {phase['other_cpu_percent']:.0f}%"
-        for name, phase in phases.items()
-        if phase.get("other_cpu_percent", 0) > report.NOISE_PERCENT
-    ]
-    if noisy:
-        print(
-            "NOTE: other processes used CPU during the measured windows ("
-            + ", ".join(noisy)
-            + " of one core): the numbers are noisier than on an idle machine; "
-            "--rounds 3 alternates the phases to share the noise out"
-        )
+    print(f"wall time {results['wall_s']:.0f} s")
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2) + "\n")
     print(f"results written to {_display(args.output)}")

@@ -59,8 +59,16 @@ def install() -> None:
         return commit(items)
 
     writer._commit = counted_commit  # type: ignore[assignment]
-    for name in ("group_send", "send", "receive"):
-        setattr(InMemoryChannelLayer, name, _counted(name, getattr(InMemoryChannelLayer, name)))
+    layers: list[type] = [InMemoryChannelLayer]
+    try:
+        from channels_redis.core import RedisChannelLayer
+
+        layers.append(RedisChannelLayer)
+    except ImportError:
+        pass
+    for layer in layers:
+        for name in ("group_send", "send", "receive"):
+            setattr(layer, name, _counted(name, getattr(layer, name)))
 
 
 def _counted(name: str, method: Callable[..., Any]) -> Callable[..., Any]:

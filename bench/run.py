@@ -1,9 +1,12 @@
-"""Run the benchmark: ``.venv/bin/python bench/run.py [--sockets 50] [--seconds 10]``.
+"""Run the benchmark: ``.venv/bin/python bench/run.py [--phases ...] [--sockets 50] ...``.
 
-Starts one uvicorn process on 127.0.0.1, measures a bare Channels round trip (baseline) and
-the visitor message pipeline against it, checks the stored conversations, prints a table
-and writes ``bench/results/latest.json``. Exits non-zero only on errors, never on a missed
-target. ``--help`` lists the options; ``docs/benchmark.rst`` explains the numbers.
+Runs the phases asked for (by default: the pipeline against a bare Channels round trip on
+SQLite and on Redis + PostgreSQL, an agent's dashboard, two server processes, a reconnect
+storm after a crash, idle sockets), each against its baseline measured in the same run,
+with every message accounted for; prints a table per phase and writes
+``bench/results/latest.json``. Exits non-zero only on errors or failed loss checks, never
+on a missed speed target. ``--help`` lists the options; ``docs/benchmark.rst`` explains
+the numbers.
 """
 
 from __future__ import annotations
@@ -12,10 +15,10 @@ import sys
 from pathlib import Path
 
 if __name__ == "__main__":
-    # Run as a script, the repository root is not on sys.path; the bench package needs it,
-    # and the load generator uses this checkout's src/ like the server does.
+    # Run as a script, the repository root is not on sys.path; the bench package needs it
+    # (and tests.services, which starts Redis and PostgreSQL).
     root = Path(__file__).resolve().parent.parent
-    sys.path[:0] = [str(root / "src"), str(root)]
+    sys.path[:0] = [str(root)]
     from bench.cli import main
 
     sys.exit(main())

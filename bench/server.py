@@ -1,9 +1,14 @@
-"""The server under test: one uvicorn process on 127.0.0.1, and readings of it from /proc."""
+"""The servers under test: uvicorn processes on 127.0.0.1, and readings of them from /proc.
+
+Every process here was started by the benchmark and is stopped (SIGTERM, then SIGKILL) or
+killed (the storm's crash) by its own PID, never by name.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -31,12 +36,17 @@ def free_port() -> int:
 
 @dataclass
 class Server:
-    """A running ``uvicorn bench.asgi:application``; use as a context manager."""
+    """A running ``uvicorn bench.asgi:application``; use as a context manager.
+
+    ``start()`` picks a free port the first time and keeps it on a restart, so that
+    clients reconnect to the same address after :meth:`kill`.
+    """
 
     env: dict[str, str]
     log_path: Path
     ws: str = "websockets-sansio"
     loop: str = "auto"
+    backlog: int = 2048
     port: int = 0
     process: subprocess.Popen[bytes] | None = None
 
@@ -66,6 +76,8 @@ class Server:
             self.ws,
             "--loop",
             self.loop,
+            "--backlog",
+            str(self.backlog),
             "--lifespan",
             "on",
             "--log-level",
@@ -74,8 +86,9 @@ class Server:
         ]
 
     def start(self, timeout: float = 30.0) -> None:
-        self.port = free_port()
-        with self.log_path.open("wb") as log:
+        if not self.port:
+            self.port = free_port()
+        with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 self.command(), cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
             )
@@ -104,6 +117,14 @@ class Server:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(5)
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash: no shutdown, the clients see their connections drop."""
+        process = self.process
+        if process is None or process.poll() is not None:
+            return
+        process.kill()
+        process.wait(10)
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
@@ -142,15 +163,38 @@ class Server:
             return False
         return True
 
-    def thread_cpu_seconds(self) -> dict[int, float]:
-        """User + system CPU time of each of the server's threads, by native thread id."""
-        times: dict[int, float] = {}
-        for task in Path(f"/proc/{self.pid}/task").iterdir():
+    def thread_cpu_seconds(self) -> dict[str, float]:
+        """User + system CPU time of each of the server's threads, keyed ``"pid:tid"``."""
+        times: dict[str, float] = {}
+        try:
+            tasks = list(Path(f"/proc/{self.pid}/task").iterdir())
+        except OSError:
+            return times  # the process is gone
+        for task in tasks:
             try:
-                times[int(task.name)] = _cpu_from_stat(task / "stat")
+                times[f"{self.pid}:{task.name}"] = _cpu_from_stat(task / "stat")
             except (OSError, ValueError):
                 continue  # the thread ended meanwhile
         return times
+
+    def thread_names(self) -> dict[str, str]:
+        """Thread names keyed like :meth:`thread_cpu_seconds` (asked of the server)."""
+        names = self.request("GET", "/bench/threads")
+        return {f"{self.pid}:{tid}": name for tid, name in names.items()}
+
+    def require_open_files(self, needed: int) -> None:
+        """:class:`ServerError` unless the running server may open ``needed`` files."""
+        limit = self.open_files_limit()
+        if limit is not None and limit < needed:
+            raise ServerError(f"the server's open-files limit is {limit}, below {needed}")
+
+    def open_files_limit(self) -> int | None:
+        """The server's soft limit on open files, from ``/proc/PID/limits``."""
+        for line in Path(f"/proc/{self.pid}/limits").read_text().splitlines():
+            if line.startswith("Max open files"):
+                value = line.split()[3]
+                return None if value == "unlimited" else int(value)
+        return None
 
     def cpu_seconds(self) -> float:
         """User + system CPU time of the server process, all threads."""
@@ -166,7 +210,66 @@ def machine_cpu_seconds() -> float:
     return 0.0
 
 
+def tree_cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes and their children (Redis, PostgreSQL
+    and its backends); a child that has exited is not counted."""
+    wanted = set(pids)
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # fields[1] is field 4, the parent's pid.
+        if int(entry.name) in wanted or int(fields[1]) in wanted:
+            total += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return total
+
+
 def _cpu_from_stat(path: Path) -> float:
     fields = path.read_text().rsplit(")", 1)[1].split()
     # fields[0] is field 3 (state); utime and stime are fields 14 and 15.
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def cpu_of(servers: list[Server]) -> dict[str, float]:
+    """CPU seconds of every thread of every server (see :meth:`Server.thread_cpu_seconds`)."""
+    times: dict[str, float] = {}
+    for server in servers:
+        if server.alive():
+            times.update(server.thread_cpu_seconds())
+    return times
+
+
+# Beside its sockets, each process needs files for its database, logs, Redis, Python.
+OPEN_FILES_MARGIN = 1024
+
+
+def raise_open_files() -> tuple[int, int]:
+    """Raise this process's soft limit on open files to the hard limit (at most 2**20), so
+    that everything the run starts (servers, Redis, PostgreSQL) inherits room for
+    thousands of sockets; returns (soft, hard)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = 2**20 if hard == resource.RLIM_INFINITY else min(hard, 2**20)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        soft = wanted
+    return soft, hard
+
+
+def ensure_open_files(needed: int) -> int:
+    """Raise this process's soft limit on open files to ``needed`` (the servers started
+    afterwards inherit it); :class:`ServerError` if the hard limit is lower."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY or soft >= needed:
+        return soft
+    if hard != resource.RLIM_INFINITY and hard < needed:
+        raise ServerError(
+            f"the open-files limit is {soft} (hard {hard}), and this phase needs {needed} "
+            f"in the load generator and in the server: raise it (ulimit -n {needed}, as "
+            "root or through /etc/security/limits.conf) or use fewer sockets"
+        )
+    resource.setrlimit(resource.RLIMIT_NOFILE, (needed, hard))
+    return needed
