@@ -35,6 +35,11 @@ AGENT_LOGIN = ("agent", "agent")  # demo_setup's agent: username, password
 FAST_RECONNECT = {"reconnectBaseDelay": 0.2, "pollInterval": 0.5}
 
 
+#: The tests' visitors all come from 127.0.0.1: the limits per client address, which would
+#: hold them to one visitor's share, are off (the per-conversation ones stay).
+ONE_MACHINE = {"RATE_LIMIT_ADDRESS_MESSAGES": 0, "RATE_LIMIT_ADDRESS_CONVERSATIONS": 0}
+
+
 @dataclass
 class LiveServer:
     """The example project under uvicorn; ``stop()``/``kill()`` and ``start()`` keep port
@@ -46,6 +51,9 @@ class LiveServer:
     database_url: str = ""
     #: Added to the server's environment (and to ``manage()``'s).
     extra_env: dict[str, str] = field(default_factory=dict)
+    #: ``LIVECHAT`` settings merged over the example project's (LIVECHAT_SETTINGS_JSON),
+    #: over :data:`ONE_MACHINE`.
+    livechat: dict[str, Any] = field(default_factory=dict)
     port: int = field(default_factory=services.free_port)
     process: subprocess.Popen[bytes] | None = None
     website_id: str = ""
@@ -73,6 +81,7 @@ class LiveServer:
                 [str(ROOT), str(EXAMPLE), *filter(None, [os.environ.get("PYTHONPATH")])]
             ),
         )
+        env["LIVECHAT_SETTINGS_JSON"] = json.dumps({**ONE_MACHINE, **self.livechat})
         env.update(self.extra_env)
         return env
 

@@ -1,9 +1,15 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib import admin
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth.models import Permission
+from django.test import Client, RequestFactory
 from django.urls import reverse
 
+from demo.demo_data import AGENT_PERMISSIONS
 from django_livechat.models import Conversation, Message, Website
+from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -77,7 +83,7 @@ def test_website_change_page_is_editable(admin_client, chat):
     response = admin_client.get(change_url(chat["shop"]))
     assert response.status_code == 200
     form = response.context["adminform"].form
-    assert {"name", "is_active", "allowed_origins", "agents", "identity_secret"} <= set(form.fields)
+    assert {"name", "is_active", "allowed_origins", "agents"} <= set(form.fields)
     assert b'name="_save"' in response.content
 
 
@@ -92,7 +98,6 @@ def test_website_admin_form_normalises_and_validates_origins(admin_client, chat)
         "is_active": "on",
         "allowed_origins": '["https://example.com/path"]',
         "auto_response_text": "",
-        "identity_secret": chat["shop"].identity_secret,
     }
     response = admin_client.post(url, data)
     assert response.status_code == 200  # the form again, with the error
@@ -205,3 +210,274 @@ def test_long_content_is_shortened_in_the_message_list(admin_client, chat):
     assert "x" * 79 + "…" in content
     assert "x" * 80 not in content
     assert long in response.context["cl"].result_list
+
+
+# The identity secret: shown once when made, never again -------------------------
+
+
+def history_url(obj):
+    return reverse(f"admin:django_livechat_{obj._meta.model_name}_history", args=[obj.pk])
+
+
+def delete_url(obj):
+    return reverse(f"admin:django_livechat_{obj._meta.model_name}_delete", args=[obj.pk])
+
+
+def changelist_url(model):
+    return reverse(f"admin:django_livechat_{model._meta.model_name}_changelist")
+
+
+def test_no_admin_page_shows_a_websites_identity_secret(admin_client, chat):
+    secret = chat["shop"].identity_secret
+    for url in (
+        changelist_url(Website),
+        change_url(chat["shop"]),
+        history_url(chat["shop"]),
+        changelist_url(Conversation),
+        change_url(chat["open"]),
+    ):
+        response = admin_client.get(url)
+        assert response.status_code == 200
+        assert secret not in response.content.decode(), url
+    response = admin_client.get(change_url(chat["shop"]))
+    assert "identity_secret" not in response.context["adminform"].form.fields
+    assert "shown once" in response.content.decode()
+
+
+def test_a_posted_identity_secret_is_ignored(admin_client, chat):
+    secret = chat["shop"].identity_secret
+    data = {
+        "name": "Shop",
+        "is_active": "on",
+        "allowed_origins": '["https://shop.example.com"]',
+        "auto_response_text": "",
+        "identity_secret": "chosen-by-the-poster",
+    }
+    assert admin_client.post(change_url(chat["shop"]), data).status_code == 302
+    chat["shop"].refresh_from_db()
+    assert chat["shop"].identity_secret == secret
+
+
+def test_adding_a_website_shows_its_secret_once(admin_client):
+    data = {"name": "Docs", "is_active": "on", "allowed_origins": "[]", "auto_response_text": ""}
+    response = admin_client.post(add_url(Website), data, follow=True)
+    assert response.status_code == 200
+    website = Website.objects.get(name="Docs")
+    assert website.identity_secret in response.content.decode()
+    assert "not shown again" in response.content.decode()
+    for url in (changelist_url(Website), change_url(website)):
+        assert website.identity_secret not in admin_client.get(url).content.decode()
+
+
+def regenerate(client, *websites):
+    return client.post(
+        changelist_url(Website),
+        {
+            "action": "regenerate_identity_secret",
+            "_selected_action": [str(website.pk) for website in websites],
+        },
+        follow=True,
+    )
+
+
+def test_the_regenerate_action_replaces_the_secret_and_shows_it_once(admin_client, chat):
+    old, blog_secret = chat["shop"].identity_secret, chat["blog"].identity_secret
+    response = regenerate(admin_client, chat["shop"])
+    assert response.status_code == 200
+    chat["shop"].refresh_from_db()
+    chat["blog"].refresh_from_db()
+    assert chat["shop"].identity_secret != old
+    assert chat["blog"].identity_secret == blog_secret
+    assert chat["shop"].identity_secret in response.content.decode()
+    assert old not in response.content.decode()
+    again = admin_client.get(changelist_url(Website))
+    assert chat["shop"].identity_secret not in again.content.decode()
+    (entry,) = LogEntry.objects.filter(object_id=str(chat["shop"].pk))
+    assert entry.get_change_message() == "Regenerated the identity secret."
+
+
+@pytest.mark.parametrize(
+    ("model", "lookup"),
+    [
+        (Website, "identity_secret__startswith"),
+        (Website, "identity_secret"),
+        (Website, "identity_secret__regex"),
+        (Conversation, "website__identity_secret__startswith"),
+        (Message, "conversation__website__identity_secret__startswith"),
+    ],
+)
+def test_the_secret_cannot_be_probed_with_list_lookups(admin_client, chat, model, lookup):
+    # One character at a time, a filter that matches or not would read the secret.
+    response = admin_client.get(changelist_url(model), {lookup: chat["shop"].identity_secret[:1]})
+    assert response.status_code == 400
+
+
+# Scoping: an agent sees and changes only the websites they serve ----------------
+
+
+def staff_agent(username, *websites, permissions=(), agent=True):
+    """A staff user with the demo agent's permissions (and ``permissions``)."""
+    user = make_user(username, agent=agent, is_staff=True)
+    codenames = [*AGENT_PERMISSIONS, *permissions]
+    if not agent:
+        codenames.remove("reply_conversation")
+    user.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="django_livechat", codename__in=codenames
+        )
+    )
+    for website in websites:
+        website.agents.add(user)
+    client = Client()
+    client.force_login(user)
+    return user, client
+
+
+@pytest.fixture
+def agent(chat):
+    """The demo's kind of agent, serving the shop (not the blog)."""
+    return staff_agent("ann", chat["shop"])
+
+
+@pytest.fixture
+def docs_site(chat):
+    return Website.objects.create(name="Docs", allowed_origins=["https://docs.example.com"])
+
+
+def test_an_agent_lists_only_their_websites_rows(agent, chat):
+    _, client = agent
+    user_message, agent_message = chat["messages"]
+    assert changelist(client, Website) == [chat["shop"]]
+    assert changelist(client, Conversation) == [chat["open"]]
+    assert set(changelist(client, Message)) == {user_message, agent_message}
+    blog_message = Message.objects.create(
+        conversation=chat["resolved"], seq=1, role=Message.Role.USER, content="Blog question"
+    )
+    assert blog_message not in changelist(client, Message)
+    assert changelist(client, Conversation, {"q": "bob@"}) == []
+    assert changelist(client, Message, {"q": "Blog question"}) == []
+    assert changelist(client, Website, {"q": "blog"}) == []
+
+
+def website_filter_choices(client, model):
+    response = client.get(changelist_url(model))
+    assert response.status_code == 200
+    for spec in response.context["cl"].filter_specs:
+        if spec.field_path.endswith("website"):
+            return [name for _, name in spec.lookup_choices]
+    return None
+
+
+def test_the_website_filters_offer_only_the_websites_in_scope(agent, chat, docs_site, admin_client):
+    user, client = agent
+    assert website_filter_choices(client, Conversation) is None  # one website: no filter
+    docs_site.agents.add(user)
+    assert website_filter_choices(client, Conversation) == ["Docs", "Shop"]
+    assert website_filter_choices(client, Message) == ["Docs", "Shop"]
+    assert website_filter_choices(admin_client, Conversation) == ["Blog", "Docs", "Shop"]
+    assert website_filter_choices(admin_client, Message) == ["Blog", "Docs", "Shop"]
+    # Naming another website in the query shows nothing of it.
+    blog = {"website__id__exact": str(chat["blog"].pk)}
+    assert chat["resolved"] not in changelist(client, Conversation, blog)
+
+
+def test_other_websites_objects_are_not_found(agent, chat):
+    _, client = agent
+    blog_message = Message.objects.create(
+        conversation=chat["resolved"], seq=1, role=Message.Role.USER, content="Blog question"
+    )
+    for obj in (chat["blog"], chat["resolved"], blog_message):
+        for url in (change_url(obj), history_url(obj), delete_url(obj)):
+            assert client.get(url).status_code == 404, url
+    for obj in (chat["shop"], chat["open"], chat["messages"][0]):
+        assert client.get(change_url(obj)).status_code == 200
+
+
+def test_a_missing_object_is_a_404_for_superusers_too(admin_client, chat):
+    shop_id = chat["shop"].pk
+    chat["shop"].delete()
+    url = reverse("admin:django_livechat_website_change", args=[shop_id])
+    assert admin_client.get(url).status_code == 404
+
+
+def test_a_staff_user_who_is_not_an_agent_sees_no_chat_data(chat):
+    _, client = staff_agent("viewer", chat["shop"], agent=False)
+    assert changelist(client, Website) == []
+    assert changelist(client, Conversation) == []
+    assert changelist(client, Message) == []
+    assert client.get(change_url(chat["shop"])).status_code == 404
+
+
+def test_an_agent_changes_only_their_websites_and_not_who_serves_them(chat, admin_user):
+    user, client = staff_agent("ann", chat["shop"], permissions=["change_website"])
+    response = client.get(change_url(chat["shop"]))
+    form = response.context["adminform"].form
+    assert "name" in form.fields
+    assert "agents" not in form.fields  # read-only: who serves a website is for superusers
+    data = {
+        "name": "Shop (renamed)",
+        "is_active": "on",
+        "allowed_origins": '["https://shop.example.com"]',
+        "auto_response_text": "",
+        "agents": [str(user.pk)],
+    }
+    assert client.post(change_url(chat["shop"]), data).status_code == 302
+    chat["shop"].refresh_from_db()
+    assert chat["shop"].name == "Shop (renamed)"
+    assert set(chat["shop"].agents.all()) == {admin_user, user}
+    assert client.post(change_url(chat["blog"]), {**data, "name": "Mine"}).status_code == 404
+    chat["blog"].refresh_from_db()
+    assert chat["blog"].name == "Blog"
+
+
+def test_an_agent_regenerates_only_their_websites_secrets(chat):
+    _, client = staff_agent("ann", chat["shop"], permissions=["change_website"])
+    shop_secret, blog_secret = chat["shop"].identity_secret, chat["blog"].identity_secret
+    response = regenerate(client, chat["blog"])
+    assert blog_secret not in response.content.decode()
+    chat["blog"].refresh_from_db()
+    assert chat["blog"].identity_secret == blog_secret
+    response = regenerate(client, chat["shop"])
+    chat["shop"].refresh_from_db()
+    assert chat["shop"].identity_secret != shop_secret
+    assert chat["shop"].identity_secret in response.content.decode()
+
+
+def test_a_view_only_agent_cannot_regenerate_a_secret(agent, chat):
+    _, client = agent
+    secret = chat["shop"].identity_secret
+    regenerate(client, chat["shop"])
+    chat["shop"].refresh_from_db()
+    assert chat["shop"].identity_secret == secret
+
+
+def test_a_website_an_agent_adds_is_theirs(chat):
+    user, client = staff_agent("ann", permissions=["add_website", "change_website"])
+    assert client.get(add_url(Website)).status_code == 200
+    data = {"name": "Docs", "is_active": "on", "allowed_origins": "[]", "auto_response_text": ""}
+    response = client.post(add_url(Website), data, follow=True)
+    website = Website.objects.get(name="Docs")
+    assert list(website.agents.all()) == [user]
+    assert website.identity_secret in response.content.decode()
+    assert changelist(client, Website) == [website]
+
+
+def test_relation_choices_are_scoped(agent, chat, admin_user):
+    user, _ = agent
+    request = RequestFactory().get("/")
+    conversation_admin = admin.site._registry[Conversation]
+    message_admin = admin.site._registry[Message]
+    website_field = Conversation._meta.get_field("website")
+    conversation_field = Message._meta.get_field("conversation")
+    request.user = user
+    assert list(conversation_admin.formfield_for_foreignkey(website_field, request).queryset) == [
+        chat["shop"]
+    ]
+    assert list(message_admin.formfield_for_foreignkey(conversation_field, request).queryset) == [
+        chat["open"]
+    ]
+    request.user = admin_user
+    assert set(conversation_admin.formfield_for_foreignkey(website_field, request).queryset) == {
+        chat["shop"],
+        chat["blog"],
+    }

@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+import os
+import secrets
+import subprocess
 import sys
 import uuid
+from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -16,6 +20,8 @@ from django_livechat.checks import (
     VALUE_RULES,
     check_channel_layer,
     check_cors_headers,
+    check_rate_limit_cache,
+    check_secret_key,
     check_settings,
     check_sqlite_concurrency,
 )
@@ -36,14 +42,23 @@ def test_the_test_settings_pass_every_check():
 
 
 def test_the_checks_are_registered():
-    with override_settings(LIVECHAT={"MAX_MESSAGE_LENGTH": 0}, CHANNEL_LAYERS={}, MIDDLEWARE=[]):
+    with override_settings(
+        LIVECHAT={"MAX_MESSAGE_LENGTH": 0},
+        CHANNEL_LAYERS={},
+        MIDDLEWARE=[],
+        SECRET_KEY="changeme",
+        DEBUG=False,
+        CACHES={"default": {"BACKEND": DUMMY_CACHE}},
+    ):
         found = livechat_ids(django_checks.run_checks())
     # One id from each check function.
     assert sorted(found) == [
         "django_livechat.E007",
         "django_livechat.E017",
         "django_livechat.E018",
+        "django_livechat.E030",
         "django_livechat.W004",
+        "django_livechat.W007",
     ]
 
 
@@ -97,6 +112,13 @@ BAD_VALUES = [
     ("SQLITE_WAL", "E016", ["true", 1, None]),
     ("RESPONDER_CONCURRENCY", "E019", [0, -1, 2.5, "8", True, None]),
     ("HEARTBEAT_INTERVAL", "E020", [0, -5, "25", None, False]),
+    ("RATE_LIMIT_ADDRESS_MESSAGES", "E021", [-1, 1.5, None, True, "60"]),
+    ("RATE_LIMIT_ADDRESS_CONVERSATIONS", "E022", [-1, 2.5, None, False, "20"]),
+    ("RATE_LIMIT_CONVERSATIONS_PERIOD", "E023", [0, -600, "600", None, True]),
+    ("RATE_LIMIT_SOCKET_HISTORY", "E024", [-1, 0.5, None, "30"]),
+    ("RATE_LIMIT_SOCKET_TYPING", "E025", [-1, 0.5, None, "60"]),
+    ("RATE_LIMIT_CACHE", "E026", ["", "no-such-cache", None, 0, ["default"]]),
+    ("TRUSTED_PROXIES", "E027", [-1, 1.0, None, True, "1"]),
 ]
 
 GOOD_VALUES = [
@@ -119,6 +141,13 @@ GOOD_VALUES = [
     ("SQLITE_WAL", [True, False]),
     ("RESPONDER_CONCURRENCY", [1, 8, 64]),
     ("HEARTBEAT_INTERVAL", [1, 25, 0.5]),
+    ("RATE_LIMIT_ADDRESS_MESSAGES", [0, 60, 1000]),
+    ("RATE_LIMIT_ADDRESS_CONVERSATIONS", [0, 20]),
+    ("RATE_LIMIT_CONVERSATIONS_PERIOD", [600, 0.5, 3600]),
+    ("RATE_LIMIT_SOCKET_HISTORY", [0, 30]),
+    ("RATE_LIMIT_SOCKET_TYPING", [0, 60]),
+    ("RATE_LIMIT_CACHE", ["default"]),
+    ("TRUSTED_PROXIES", [0, 1, 2]),
 ]
 
 
@@ -467,3 +496,143 @@ def test_e018_cors_middleware_missing_or_late(middleware, problem):
     assert ids(messages) == ["django_livechat.E018"]
     assert isinstance(messages[0], Error)
     assert problem in messages[0].msg
+
+
+# E030: a publicly known SECRET_KEY with DEBUG off ------------------------------------
+
+EXAMPLE_PROJECT = Path(__file__).resolve().parent.parent / "example_project"
+PUBLIC_KEYS = [
+    "django-insecure-example-project-only-never-use-in-production",
+    "django-insecure-k#3x!q9$w@v7m^p2z&r5t*y8u(i)o0a_s-d+f=g1h4j6l",  # from startproject
+    "DJANGO-INSECURE-upper-case-too",
+    "changeme",
+    " Secret ",
+    "your-secret-key",
+    b"secret",
+]
+
+
+@pytest.mark.parametrize("key", PUBLIC_KEYS)
+def test_e030_a_public_secret_key_with_debug_off(key):
+    with override_settings(SECRET_KEY=key, DEBUG=False):
+        messages = check_secret_key()
+    assert ids(messages) == ["django_livechat.E030"]
+    assert isinstance(messages[0], Error)
+    assert messages[0].msg.startswith("SECRET_KEY ")
+    assert "DEBUG is off" in messages[0].msg
+    assert str(key).strip() not in messages[0].msg  # the message never repeats a key
+
+
+@pytest.mark.parametrize("key", ["", "   "])
+def test_e030_an_empty_secret_key(key):
+    with override_settings(SECRET_KEY=key, DEBUG=False):
+        messages = check_secret_key()
+    assert ids(messages) == ["django_livechat.E030"]
+    assert "is empty" in messages[0].msg
+
+
+@pytest.mark.parametrize("key", [*PUBLIC_KEYS, ""])
+def test_e030_any_key_passes_with_debug_on(key):
+    with override_settings(SECRET_KEY=key, DEBUG=True):
+        assert check_secret_key() == []
+
+
+@pytest.mark.parametrize(
+    "key", [secrets.token_urlsafe(50), settings.SECRET_KEY, "not-a-django-insecure-prefix"]
+)
+def test_e030_a_private_key_passes(key):
+    with override_settings(SECRET_KEY=key, DEBUG=False):
+        assert check_secret_key() == []
+
+
+def test_e030_a_public_fallback_key():
+    with override_settings(
+        SECRET_KEY=secrets.token_urlsafe(50),
+        SECRET_KEY_FALLBACKS=[secrets.token_urlsafe(50), "django-insecure-old"],
+        DEBUG=False,
+    ):
+        messages = check_secret_key()
+    assert ids(messages) == ["django_livechat.E030"]
+    assert messages[0].msg.startswith("SECRET_KEY_FALLBACKS[1] starts with 'django-insecure-'")
+
+
+def example_project_check(**env):
+    """``manage.py check`` of the example project with ``env``: (return code, output)."""
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "LIVECHAT_")) and k not in {"DATABASE_URL", "REDIS_URL"}
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=EXAMPLE_PROJECT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return result.returncode, result.stdout + result.stderr
+
+
+def test_e030_the_example_project_runs_its_demo_but_not_with_debug_off_and_its_key():
+    code, output = example_project_check()  # the demo: DEBUG on by default
+    assert (code, "E030" in output) == (0, False)
+    code, output = example_project_check(DJANGO_DEBUG="0")
+    assert code != 0
+    assert "django_livechat.E030" in output
+    code, output = example_project_check(
+        DJANGO_DEBUG="0", DJANGO_SECRET_KEY=secrets.token_urlsafe(50)
+    )
+    assert (code, "E030" in output) == (0, False)
+
+
+# W006, W007: the rate limits' cache ------------------------------------------------
+
+LOCMEM_CACHE = "django.core.cache.backends.locmem.LocMemCache"
+DUMMY_CACHE = "django.core.cache.backends.dummy.DummyCache"
+REDIS_CACHE = "django.core.cache.backends.redis.RedisCache"
+REDIS_LAYERS = {"default": {"BACKEND": REDIS_BACKEND, "CONFIG": {"hosts": [TUNED_HOST]}}}
+IN_MEMORY_LAYERS = {"default": {"BACKEND": IN_MEMORY}}
+
+
+def rate_limit_cache_ids(backend, layers, livechat=None, alias="default"):
+    caches = {"default": {"BACKEND": LOCMEM_CACHE}, alias: {"BACKEND": backend}}
+    with override_settings(CACHES=caches, CHANNEL_LAYERS=layers, LIVECHAT=livechat or {}):
+        messages = check_rate_limit_cache()
+    assert all(isinstance(message, Warning) for message in messages)
+    return ids(messages)
+
+
+def test_w006_a_process_local_cache_with_several_processes():
+    assert rate_limit_cache_ids(LOCMEM_CACHE, REDIS_LAYERS) == ["django_livechat.W006"]
+    # The alias that LIVECHAT names is the one judged.
+    found = rate_limit_cache_ids(
+        LOCMEM_CACHE, REDIS_LAYERS, {"RATE_LIMIT_CACHE": "limits"}, "limits"
+    )
+    assert found == ["django_livechat.W006"]
+
+
+@pytest.mark.parametrize(
+    ("backend", "layers"),
+    [
+        (LOCMEM_CACHE, IN_MEMORY_LAYERS),  # one process: its own memory is everyone's
+        (REDIS_CACHE, REDIS_LAYERS),
+        ("django.core.cache.backends.db.DatabaseCache", REDIS_LAYERS),
+        ("django.core.cache.backends.memcached.PyMemcacheCache", REDIS_LAYERS),
+    ],
+)
+def test_w006_a_cache_every_process_shares_or_one_process_passes(backend, layers):
+    assert rate_limit_cache_ids(backend, layers) == []
+
+
+@pytest.mark.parametrize("layers", [REDIS_LAYERS, IN_MEMORY_LAYERS])
+def test_w007_a_dummy_cache_turns_the_limits_off(layers):
+    assert rate_limit_cache_ids(DUMMY_CACHE, layers) == ["django_livechat.W007"]
+
+
+@pytest.mark.parametrize(
+    "livechat", [{"RATE_LIMIT_CACHE": "missing"}, {"RATE_LIMIT_CACHE": 5}, ["not", "a", "dict"]]
+)
+def test_a_bad_rate_limit_cache_setting_is_left_to_its_error(livechat):
+    # E026 (or E001) reports it; this check does not guess.
+    assert rate_limit_cache_ids(LOCMEM_CACHE, REDIS_LAYERS, livechat) == []

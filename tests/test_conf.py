@@ -18,8 +18,15 @@ EXPECTED_DEFAULTS = {
     "MAX_MESSAGE_LENGTH": 4000,
     "RATE_LIMIT_MESSAGES": 20,
     "RATE_LIMIT_PERIOD": 60.0,
+    "RATE_LIMIT_ADDRESS_MESSAGES": 60,
+    "RATE_LIMIT_ADDRESS_CONVERSATIONS": 20,
+    "RATE_LIMIT_CONVERSATIONS_PERIOD": 600.0,
+    "RATE_LIMIT_SOCKET_HISTORY": 30,
+    "RATE_LIMIT_SOCKET_TYPING": 60,
+    "RATE_LIMIT_CACHE": "default",
+    "TRUSTED_PROXIES": 0,
     "TYPING_TIMEOUT": 10.0,
-    "VISITOR_TOKEN_MAX_AGE": None,
+    "VISITOR_TOKEN_MAX_AGE": 30 * 24 * 60 * 60,
     "RECONNECT_MAX_RETRIES": 8,
     "RECONNECT_BASE_DELAY": 1.0,
     "DEFAULT_WEBSITE_ID": None,
@@ -40,6 +47,12 @@ def test_default(name, expected):
     value = getattr(livechat_settings, name)
     assert value == expected
     assert type(value) is type(expected)
+
+
+def test_visitor_tokens_expire_after_30_days_unless_set_to_none():
+    assert livechat_settings.VISITOR_TOKEN_MAX_AGE == 2_592_000
+    with override_settings(LIVECHAT={"VISITOR_TOKEN_MAX_AGE": None}):
+        assert livechat_settings.VISITOR_TOKEN_MAX_AGE is None
 
 
 def test_default_text():
@@ -92,6 +105,13 @@ OVERRIDES = [
     ("MAX_MESSAGE_LENGTH", 500, 500),
     ("RATE_LIMIT_MESSAGES", 0, 0),
     ("RATE_LIMIT_PERIOD", 1.5, 1.5),
+    ("RATE_LIMIT_ADDRESS_MESSAGES", 0, 0),
+    ("RATE_LIMIT_ADDRESS_CONVERSATIONS", 5, 5),
+    ("RATE_LIMIT_CONVERSATIONS_PERIOD", 3600, 3600.0),
+    ("RATE_LIMIT_SOCKET_HISTORY", 0, 0),
+    ("RATE_LIMIT_SOCKET_TYPING", 10, 10),
+    ("RATE_LIMIT_CACHE", "limits", "limits"),
+    ("TRUSTED_PROXIES", 1, 1),
     ("TYPING_TIMEOUT", 2, 2.0),
     ("VISITOR_TOKEN_MAX_AGE", 3600, 3600),
     ("RECONNECT_MAX_RETRIES", 0, 0),

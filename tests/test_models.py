@@ -73,7 +73,17 @@ def test_full_clean_reports_a_duplicate_client_id():
     duplicate = Message(conversation=conversation, seq=2, role="user", content="a", client_id="c-1")
     with pytest.raises(ValidationError) as excinfo:
         duplicate.full_clean()
-    assert "livechat_message_unique_client_id" in str(excinfo.value)
+    assert "livechat_message_unique_role_client_id" in str(excinfo.value)
+
+
+def test_the_same_client_id_from_another_role_is_another_message():
+    """One namespace per sender role: a visitor's key never names an agent's message."""
+    conversation = make_conversation()
+    for seq, role in enumerate(("user", "agent", "assistant"), start=1):
+        Message.objects.create(
+            conversation=conversation, seq=seq, role=role, content="a", client_id="c-1"
+        )
+    assert conversation.messages.filter(client_id="c-1").count() == 3
 
 
 def test_seq_must_be_positive():

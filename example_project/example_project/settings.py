@@ -8,6 +8,14 @@ Environment: ``DJANGO_SECRET_KEY``, ``DJANGO_DEBUG`` (default on),
 ``REDIS_URL``, and ``LIVECHAT_SETTINGS_JSON``: a JSON object merged over ``LIVECHAT``
 below, so that a test or a benchmark can tune the app without editing this file (the fault
 tests set ``'{"RESPONDER_TIMEOUT": 2}'``).
+
+Without ``DJANGO_SECRET_KEY`` the project signs sessions and visitor tokens with the key
+written below, which everyone can read: fine for the demo, with ``DEBUG`` on. With
+``DJANGO_DEBUG=0`` and that key, the system check ``django_livechat.E030`` stops
+``manage.py check``, ``migrate`` and ``runserver``. Give it a key of your own first::
+
+    export DJANGO_SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')"
+    DJANGO_DEBUG=0 python manage.py check --deploy
 """
 
 from __future__ import annotations
@@ -33,9 +41,9 @@ def env_list(name: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
 
 
-SECRET_KEY = os.environ.get(
-    "DJANGO_SECRET_KEY", "django-insecure-example-project-only-never-use-in-production"
-)
+# Public, so for the demo only (DEBUG on): django_livechat.E030 refuses it with DEBUG off.
+DEMO_SECRET_KEY = "django-insecure-example-project-only-never-use-in-production"
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or DEMO_SECRET_KEY
 DEBUG = env_flag("DJANGO_DEBUG", True)
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", *env_list("DJANGO_ALLOWED_HOSTS")]
 

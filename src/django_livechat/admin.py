@@ -1,17 +1,86 @@
 """Admin for websites, conversations and messages.
 
+Scoping follows the dashboard's rule (:func:`django_livechat.permissions.served_websites`):
+a superuser sees every website; any other staff user sees only the websites they serve as
+an agent, and only those websites' conversations and messages, whatever model permissions
+they hold. Another website's object answers 404, as one that does not exist; list filters
+and relation choices offer only what is in scope. Who serves a website (its ``agents``) is
+changed by superusers only; a website an agent adds is theirs.
+
 Conversations and messages are the chat's record: the admin shows them read-only and
 leaves writing to the pipeline, which keeps ``seq`` and idempotency intact.
+
+A website's identity secret lets its holder mark any visitor as verified. The admin shows
+it once, in a message on the page after the website is added or after the action
+"Regenerate identity secret", and never again, to superusers neither: no form, list,
+search or filter reads it. A lost secret is regenerated (and the host site updated).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
-from django.http import HttpRequest
+from django.contrib import admin, messages
+from django.db.models import Model, QuerySet
+from django.db.models.constants import LOOKUP_SEP
+from django.forms import ModelForm
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
-from django_livechat.models import Conversation, Message, Website
+from django_livechat.models import Conversation, Message, Website, generate_identity_secret
+from django_livechat.permissions import served_websites
+
+#: How each model's rows reach the website they belong to.
+WEBSITE_PATHS: dict[type[Model], str] = {
+    Website: "pk",
+    Conversation: "website",
+    Message: "conversation__website",
+}
+
+
+def in_scope(queryset: QuerySet[Any], user: Any) -> QuerySet[Any]:
+    """The rows of ``queryset`` that belong to websites ``user`` may see in the admin."""
+    if user.is_active and user.is_superuser:
+        return queryset
+    path = WEBSITE_PATHS[queryset.model]
+    scoped: QuerySet[Any] = queryset.filter(**{f"{path}__in": served_websites(user)})
+    return scoped
+
+
+class WebsiteScopedAdmin(admin.ModelAdmin):
+    """A model admin that shows a non-superuser only their own websites' rows."""
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return in_scope(super().get_queryset(request), request.user)
+
+    def get_object(
+        self, request: HttpRequest, object_id: str, from_field: str | None = None
+    ) -> Any:
+        found = super().get_object(request, object_id, from_field)
+        if found is None:
+            # Out of scope reads as missing, with no hint that it exists (Django's
+            # default would redirect to the index with a message).
+            raise Http404(f"No {self.opts.verbose_name} matches the given query.")
+        return found
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        related = db_field.related_model
+        if related in WEBSITE_PATHS and "queryset" not in kwargs:
+            kwargs["queryset"] = in_scope(related._default_manager.all(), request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class WebsiteListFilter(admin.RelatedFieldListFilter):
+    """The filter by website, offering only the websites the user may see."""
+
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> Any:
+        websites = in_scope(Website.objects.all(), request.user)
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        return field.get_choices(
+            include_blank=False, limit_choices_to={"pk__in": websites}, ordering=ordering
+        )
 
 
 class ReadOnlyAdminMixin:
@@ -23,12 +92,12 @@ class ReadOnlyAdminMixin:
 
 
 @admin.register(Website)
-class WebsiteAdmin(admin.ModelAdmin):
+class WebsiteAdmin(WebsiteScopedAdmin):
     list_display = ["name", "id", "is_active", "created_at"]
     list_filter = ["is_active", "created_at"]
     search_fields = ["name", "id", "allowed_origins"]
     filter_horizontal = ["agents"]
-    readonly_fields = ["id", "created_at"]
+    readonly_fields = ["id", "identity_secret_state", "created_at"]
     fields = [
         "id",
         "name",
@@ -36,9 +105,68 @@ class WebsiteAdmin(admin.ModelAdmin):
         "allowed_origins",
         "auto_response_text",
         "agents",
-        "identity_secret",
+        "identity_secret_state",
         "created_at",
     ]
+    actions = ["regenerate_identity_secret"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            fields.append("agents")
+        return fields
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+        # ?identity_secret__startswith=... would read the secret a character at a time.
+        if lookup.split(LOOKUP_SEP)[0] == "identity_secret":
+            return False
+        since_django_50 = (request,) if request is not None else ()
+        return super().lookup_allowed(lookup, value, *since_django_50)
+
+    def save_related(
+        self, request: HttpRequest, form: ModelForm[Any], formsets: Any, change: bool
+    ) -> None:
+        super().save_related(request, form, formsets, change)
+        if not change and not request.user.is_superuser:
+            form.instance.agents.add(request.user)
+
+    def response_add(
+        self, request: HttpRequest, obj: Website, post_url_continue: str | None = None
+    ) -> HttpResponse:
+        self.show_identity_secret(request, obj)
+        return super().response_add(request, obj, post_url_continue)
+
+    @admin.display(description=_("identity secret"))
+    def identity_secret_state(self, obj: Website) -> str:
+        if obj._state.adding:
+            return gettext("Made when the website is saved, and shown once then.")
+        return gettext(
+            "Set. It was shown once, when it was made; if it is lost, select the website in "
+            "the list and run the action “Regenerate identity secret”."
+        )
+
+    @admin.action(description=_("Regenerate identity secret"), permissions=["change"])
+    def regenerate_identity_secret(self, request: HttpRequest, queryset: QuerySet[Website]) -> None:
+        for website in queryset:
+            website.identity_secret = generate_identity_secret()
+            website.save(update_fields=["identity_secret"])
+            self.log_change(request, website, gettext("Regenerated the identity secret."))
+            self.show_identity_secret(request, website)
+
+    def show_identity_secret(self, request: HttpRequest, website: Website) -> None:
+        """The one time the secret is displayed: in a message on the next page."""
+        messages.warning(
+            request,
+            format_html(
+                gettext(
+                    "The identity secret of “{}” is <code>{}</code>. Copy it now to the "
+                    "server that computes your visitors' identifier hashes: it is not shown "
+                    "again."
+                ),
+                website.name,
+                website.identity_secret,
+            ),
+        )
 
 
 class MessageInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -52,7 +180,7 @@ class MessageInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Conversation)
-class ConversationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ConversationAdmin(ReadOnlyAdminMixin, WebsiteScopedAdmin):
     list_display = [
         "id",
         "website",
@@ -62,7 +190,12 @@ class ConversationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "last_seq",
         "last_message_at",
     ]
-    list_filter = ["status", "website", "created_at", "last_message_at"]
+    list_filter = [
+        "status",
+        ("website", WebsiteListFilter),
+        "created_at",
+        "last_message_at",
+    ]
     search_fields = ["id", "visitor_identifier", "website__name", "messages__content"]
     list_select_related = ["website", "assigned_agent"]
     readonly_fields = [
@@ -87,9 +220,15 @@ class ConversationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Message)
-class MessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class MessageAdmin(ReadOnlyAdminMixin, WebsiteScopedAdmin):
     list_display = ["conversation", "seq", "role", "short_content", "is_auto", "created_at"]
-    list_filter = ["role", "is_auto", "is_manual", "conversation__website", "created_at"]
+    list_filter = [
+        "role",
+        "is_auto",
+        "is_manual",
+        ("conversation__website", WebsiteListFilter),
+        "created_at",
+    ]
     search_fields = ["content", "client_id", "conversation__id", "conversation__visitor_identifier"]
     list_select_related = ["conversation"]
     readonly_fields = [

@@ -12,9 +12,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
 from django_livechat.conf import DEFAULTS
+from django_livechat.ratelimit import PROCESS_LOCAL_BACKENDS
 
 # Raised by redis-py 8 to 5 s, equal to channels-redis' blocking pop: its receive loop then
 # dies with TimeoutError and group messages are lost (channels_redis#422, redis-py#4091).
@@ -28,6 +30,7 @@ CAPACITY_BACKENDS = (
     "channels.layers.InMemoryChannelLayer",
     "channels_redis.core.RedisChannelLayer",
 )
+DUMMY_CACHE = "django.core.cache.backends.dummy.DummyCache"
 WS_PREFIX_RE = re.compile(r"^(?:[A-Za-z0-9._~-]+/)+$")
 
 
@@ -69,6 +72,10 @@ def _is_ws_prefix(value: Any) -> bool:
     return isinstance(value, str) and bool(WS_PREFIX_RE.match(value))
 
 
+def _is_cache_alias(value: Any) -> bool:
+    return isinstance(value, str) and value in (getattr(settings, "CACHES", None) or {})
+
+
 # name -> (check id, predicate, what a valid value is)
 VALUE_RULES: dict[str, tuple[str, Callable[[Any], bool], str]] = {
     "AUTO_RESPONSE_ENABLED": ("E002", _is_bool, "a bool"),
@@ -95,6 +102,25 @@ VALUE_RULES: dict[str, tuple[str, Callable[[Any], bool], str]] = {
     "SQLITE_WAL": ("E016", _is_bool, "a bool"),
     "RESPONDER_CONCURRENCY": ("E019", _is_positive_int, "a positive integer"),
     "HEARTBEAT_INTERVAL": ("E020", _is_positive_number, "a positive number of seconds"),
+    "RATE_LIMIT_ADDRESS_MESSAGES": (
+        "E021",
+        _is_non_negative_int,
+        "an integer >= 0 (0 turns it off)",
+    ),
+    "RATE_LIMIT_ADDRESS_CONVERSATIONS": (
+        "E022",
+        _is_non_negative_int,
+        "an integer >= 0 (0 turns it off)",
+    ),
+    "RATE_LIMIT_CONVERSATIONS_PERIOD": (
+        "E023",
+        _is_positive_number,
+        "a positive number of seconds",
+    ),
+    "RATE_LIMIT_SOCKET_HISTORY": ("E024", _is_non_negative_int, "an integer >= 0 (0 turns it off)"),
+    "RATE_LIMIT_SOCKET_TYPING": ("E025", _is_non_negative_int, "an integer >= 0 (0 turns it off)"),
+    "RATE_LIMIT_CACHE": ("E026", _is_cache_alias, "the alias of a cache in CACHES"),
+    "TRUSTED_PROXIES": ("E027", _is_non_negative_int, "an integer >= 0 (0 trusts no proxy)"),
 }
 
 
@@ -238,6 +264,51 @@ def _check_capacity(backend: str, layer: Any) -> list[CheckMessage]:
     ]
 
 
+@register(Tags.caches)
+def check_rate_limit_cache(**kwargs: Any) -> list[CheckMessage]:
+    """The rate limits hold across processes only in a cache the processes share."""
+    user = getattr(settings, "LIVECHAT", {})
+    alias = (
+        user.get("RATE_LIMIT_CACHE", DEFAULTS["RATE_LIMIT_CACHE"])
+        if isinstance(user, dict)
+        else None
+    )
+    caches = getattr(settings, "CACHES", None) or {}
+    if not isinstance(alias, str) or not isinstance(caches.get(alias), dict):
+        return []  # E026 (or E001) says what is wrong
+    backend = str(caches[alias].get("BACKEND", ""))
+    if backend == DUMMY_CACHE:
+        return [
+            Warning(
+                f"The rate limits' cache {alias!r} is a DummyCache, which keeps nothing: "
+                "visitors are not rate-limited at all.",
+                hint="Point LIVECHAT['RATE_LIMIT_CACHE'] at a cache that stores, such as Redis.",
+                id="django_livechat.W007",
+            )
+        ]
+    if backend not in PROCESS_LOCAL_BACKENDS or not _redis_channel_layer():
+        return []
+    return [
+        Warning(
+            f"The rate limits' cache {alias!r} is {backend.rsplit('.', 1)[-1]}, which each "
+            "server process keeps for itself, while the Redis channel layer says there are "
+            "several processes: each process counts on its own, so the limits are "
+            "multiplied by their number.",
+            hint=(
+                "Point LIVECHAT['RATE_LIMIT_CACHE'] at a cache every process shares, such as "
+                "django.core.cache.backends.redis.RedisCache."
+            ),
+            id="django_livechat.W006",
+        )
+    ]
+
+
+def _redis_channel_layer() -> bool:
+    layers = getattr(settings, "CHANNEL_LAYERS", None)
+    layer = layers.get("default") if isinstance(layers, dict) else None
+    return isinstance(layer, dict) and str(layer.get("BACKEND", "")).startswith("channels_redis.")
+
+
 @register(Tags.database)
 def check_sqlite_concurrency(**kwargs: Any) -> list[CheckMessage]:
     """Concurrent async writers on SQLite need WAL (and, on Django 5.1+, IMMEDIATE)."""
@@ -334,3 +405,92 @@ def _check_cors_allows_the_api() -> list[CheckMessage]:
             id="django_livechat.E018",
         )
     ]
+
+
+# Keys the world knows: with one of them anyone can forge the visitor tokens, sessions and
+# password-reset links that Django signs. Compared stripped and lower-cased.
+PUBLIC_SECRET_KEYS = frozenset(
+    {
+        # example_project's default, for the demo only.
+        "django-insecure-example-project-only-never-use-in-production",
+        # Placeholders from tutorials and templates.
+        "change-me",
+        "change_me",
+        "changeme",
+        "change-this",
+        "changethis",
+        "dev",
+        "development",
+        "django",
+        "insecure",
+        "key",
+        "my-secret-key",
+        "mysecretkey",
+        "not-secret",
+        "notsecret",
+        "password",
+        "replace-me",
+        "replaceme",
+        "secret",
+        "secret-key",
+        "secret_key",
+        "secretkey",
+        "test",
+        "testing",
+        "todo",
+        "xxx",
+        "your-secret-key",
+        "your-secret-key-here",
+        "your_secret_key",
+        "yoursecretkey",
+    }
+)
+# What startproject writes into settings.py: a key for development, kept in the sources.
+STARTPROJECT_SECRET_KEY_PREFIX = "django-insecure-"
+
+
+@register(Tags.security)
+def check_secret_key(**kwargs: Any) -> list[CheckMessage]:
+    """With DEBUG off, SECRET_KEY and SECRET_KEY_FALLBACKS must not be publicly known."""
+    if settings.DEBUG:
+        return []
+    fallbacks = getattr(settings, "SECRET_KEY_FALLBACKS", None) or []
+    keys = [("SECRET_KEY", _secret_key())]
+    keys += [(f"SECRET_KEY_FALLBACKS[{i}]", key) for i, key in enumerate(fallbacks)]
+    messages: list[CheckMessage] = []
+    for name, key in keys:
+        problem = _public_key_problem(key)
+        if problem is None:
+            continue
+        messages.append(
+            Error(
+                f"{name} {problem} while DEBUG is off: anyone can forge the visitor tokens, "
+                "sessions and other values it signs.",
+                hint=(
+                    "Set SECRET_KEY to a long random value kept out of version control, for "
+                    "example read from the environment; make one with: "
+                    'python -c "import secrets; print(secrets.token_urlsafe(50))".'
+                ),
+                id="django_livechat.E030",
+            )
+        )
+    return messages
+
+
+def _secret_key() -> Any:
+    try:
+        return settings.SECRET_KEY
+    except ImproperlyConfigured:  # Django refuses to hand out an empty SECRET_KEY
+        return ""
+
+
+def _public_key_problem(key: Any) -> str | None:
+    text = key.decode("latin-1") if isinstance(key, bytes) else str(key or "")
+    normalized = text.strip().lower()
+    if not normalized:
+        return "is empty"
+    if normalized in PUBLIC_SECRET_KEYS:
+        return "is a publicly known value"
+    if normalized.startswith(STARTPROJECT_SECRET_KEY_PREFIX):
+        return f"starts with {STARTPROJECT_SECRET_KEY_PREFIX!r}, the mark of a development key"
+    return None

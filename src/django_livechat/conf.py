@@ -27,8 +27,16 @@ DEFAULTS: dict[str, Any] = {
     "MAX_MESSAGE_LENGTH": 4000,
     "RATE_LIMIT_MESSAGES": 20,
     "RATE_LIMIT_PERIOD": 60,
+    # Abuse limits (django_livechat.ratelimit).
+    "RATE_LIMIT_ADDRESS_MESSAGES": 60,
+    "RATE_LIMIT_ADDRESS_CONVERSATIONS": 20,
+    "RATE_LIMIT_CONVERSATIONS_PERIOD": 600,
+    "RATE_LIMIT_SOCKET_HISTORY": 30,
+    "RATE_LIMIT_SOCKET_TYPING": 60,
+    "RATE_LIMIT_CACHE": "default",
+    "TRUSTED_PROXIES": 0,
     "TYPING_TIMEOUT": 10.0,
-    "VISITOR_TOKEN_MAX_AGE": None,
+    "VISITOR_TOKEN_MAX_AGE": 30 * 24 * 60 * 60,  # 30 days; None: tokens never expire
     # Widget (handed to the browser).
     "RECONNECT_MAX_RETRIES": 8,
     "RECONNECT_BASE_DELAY": 1.0,
@@ -85,6 +93,34 @@ class LivechatSettings:
     @property
     def RATE_LIMIT_PERIOD(self) -> float:
         return float(self._get("RATE_LIMIT_PERIOD"))
+
+    @property
+    def RATE_LIMIT_ADDRESS_MESSAGES(self) -> int:
+        return int(self._get("RATE_LIMIT_ADDRESS_MESSAGES"))
+
+    @property
+    def RATE_LIMIT_ADDRESS_CONVERSATIONS(self) -> int:
+        return int(self._get("RATE_LIMIT_ADDRESS_CONVERSATIONS"))
+
+    @property
+    def RATE_LIMIT_CONVERSATIONS_PERIOD(self) -> float:
+        return float(self._get("RATE_LIMIT_CONVERSATIONS_PERIOD"))
+
+    @property
+    def RATE_LIMIT_SOCKET_HISTORY(self) -> int:
+        return int(self._get("RATE_LIMIT_SOCKET_HISTORY"))
+
+    @property
+    def RATE_LIMIT_SOCKET_TYPING(self) -> int:
+        return int(self._get("RATE_LIMIT_SOCKET_TYPING"))
+
+    @property
+    def RATE_LIMIT_CACHE(self) -> str:
+        return str(self._get("RATE_LIMIT_CACHE"))
+
+    @property
+    def TRUSTED_PROXIES(self) -> int:
+        return int(self._get("TRUSTED_PROXIES"))
 
     @property
     def TYPING_TIMEOUT(self) -> float:

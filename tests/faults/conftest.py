@@ -9,7 +9,7 @@ Each test module gets its own (module scope):
 * ``chat_server``: the example project (:class:`tests.live_server.LiveServer`) on both, its
   database migrated and the demo website and agent created; a module tunes ``LIVECHAT``
   by overriding the ``livechat_overrides`` fixture (handed over in
-  ``LIVECHAT_SETTINGS_JSON``).
+  ``LIVECHAT_SETTINGS_JSON``, over :data:`tests.live_server.ONE_MACHINE`).
 
 ``new_visitor(name, **options)`` makes a :class:`tests.faults.client.Visitor` of the demo
 website; ``report_counts`` prints a test's counts line, records it as the ``counts`` property
@@ -18,7 +18,6 @@ website; ``report_counts`` prints a test's counts line, records it as the ``coun
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -77,12 +76,11 @@ def chat_server(
     postgres_server: services.PostgresServer,
     livechat_overrides: dict[str, Any],
 ) -> Iterator[LiveServer]:
-    extra_env = {"LIVECHAT_SETTINGS_JSON": json.dumps(livechat_overrides)}
     server = LiveServer(
         tmp_path_factory.mktemp("chat"),
         redis_server.url,
         database_url=postgres_server.url,
-        extra_env=extra_env if livechat_overrides else {},
+        livechat=livechat_overrides,
     )
     server.manage("migrate", "--verbosity", "0")
     server.manage("demo_setup", "--port", str(server.port))

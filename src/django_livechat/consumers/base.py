@@ -11,7 +11,7 @@ from typing import Any
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from django_livechat import errors
+from django_livechat import errors, ratelimit
 from django_livechat.conf import livechat_settings
 from django_livechat.errors import ChatError
 
@@ -35,6 +35,19 @@ def header(scope: dict[str, Any], name: bytes) -> str | None:
         if key == name:
             return str(value.decode("latin-1"))
     return None
+
+
+def client_address(scope: dict[str, Any]) -> str | None:
+    """The client's address for the rate limits: the scope's ``client``, or what the
+    trusted proxies say (:func:`django_livechat.ratelimit.client_address`)."""
+    client = scope.get("client")
+    peer = str(client[0]) if client else None
+    forwarded = [
+        value.decode("latin-1")
+        for key, value in scope.get("headers", [])
+        if key == b"x-forwarded-for"
+    ]
+    return ratelimit.client_address(peer, ",".join(forwarded) or None)
 
 
 class JsonFrameConsumer(AsyncJsonWebsocketConsumer):
@@ -85,13 +98,20 @@ class JsonFrameConsumer(AsyncJsonWebsocketConsumer):
                 raise ChatError(errors.UNKNOWN_TYPE, f"Unknown type {kind!r}.")
             await handler(content)
         except ChatError as error:
-            if kind in self.MESSAGE_FRAMES:
-                error.about(content.get("client_id"))
-            await self.send_error(error)
+            await self.send_error(self.naming_the_message(error, kind, content))
             await self.after_error(error)
         except Exception:
             logger.exception("%s failed on a %r frame", type(self).__name__, kind)
-            await self.send_error(ChatError(errors.INTERNAL_ERROR))
+            failure = ChatError(errors.INTERNAL_ERROR)
+            await self.send_error(self.naming_the_message(failure, kind, content))
+
+    def naming_the_message(
+        self, error: ChatError, kind: str | None, content: dict[str, Any]
+    ) -> ChatError:
+        """A refusal of a message frame names its ``client_id``, whatever went wrong."""
+        if kind in self.MESSAGE_FRAMES:
+            error.about(content.get("client_id"))
+        return error
 
     async def after_error(self, error: ChatError) -> None:
         """Called after an ``error`` was sent; a subclass may close the socket."""

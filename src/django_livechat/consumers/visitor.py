@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from django_livechat import errors, pipeline
-from django_livechat.consumers.base import JsonFrameConsumer, header
+from django_livechat.consumers.base import JsonFrameConsumer, client_address, header
 from django_livechat.errors import ChatError
 from django_livechat.pipeline import VisitorSession
+from django_livechat.ratelimit import SocketLimits
 
 CLOSE_FORBIDDEN = 4403
 
@@ -26,6 +27,8 @@ class VisitorConsumer(JsonFrameConsumer):
     resume_floor = 0
 
     async def connect(self) -> None:
+        self.address = client_address(self.scope)
+        self.limits = SocketLimits()
         self.handlers = {
             "identify": self.on_identify,
             "chat_message": self.identified(self.on_chat_message),
@@ -55,7 +58,12 @@ class VisitorConsumer(JsonFrameConsumer):
 
     async def on_identify(self, content: dict[str, Any]) -> None:
         self.session, out = await pipeline.identify(
-            self.channel_name, self.session, content, origin=header(self.scope, b"origin")
+            self.channel_name,
+            self.session,
+            content,
+            origin=header(self.scope, b"origin"),
+            address=self.address,
+            limits=self.limits,
         )
         self.resume_floor = out.floor
         await self.send_frames(out.frames)
@@ -67,16 +75,21 @@ class VisitorConsumer(JsonFrameConsumer):
             content=content.get("message"),
             client_id=content.get("client_id"),
             background=True,
+            address=self.address,
         )
         await self.send_frames(result.ack)
 
     async def on_typing(self, content: dict[str, Any]) -> None:
         assert self.session is not None
-        pipeline.visitor_typing(self.session, content.get("is_typing"), owner=self.channel_name)
+        pipeline.visitor_typing(
+            self.session, content.get("is_typing"), owner=self.channel_name, limits=self.limits
+        )
 
     async def on_history(self, content: dict[str, Any]) -> None:
         assert self.session is not None
-        out = await pipeline.history(self.session, content.get("last_seq"), content.get("reason"))
+        out = await pipeline.history(
+            self.session, content.get("last_seq"), content.get("reason"), limits=self.limits
+        )
         self.resume_floor = max(self.resume_floor, out.floor)
         await self.send_frames(out.frames)
 

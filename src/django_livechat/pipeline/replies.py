@@ -60,6 +60,7 @@ def get_responder() -> Callable[..., Any]:
 def _forget(setting: str, **kwargs: Any) -> None:
     if setting == "LIVECHAT":
         get_responder.cache_clear()
+        plan.cache_clear()
         _executor.cache_clear()
 
 
@@ -70,8 +71,10 @@ def lease_seconds() -> float:
     return livechat_settings.RESPONDER_TIMEOUT + LEASE_MARGIN
 
 
+@functools.cache
 def plan() -> ReplyPlan:
-    """How the store should handle a new visitor message's reply."""
+    """How the store should handle a new visitor message's reply (again after the
+    settings change)."""
     responder = get_responder()
     inline = is_inline(responder) and not iscoroutinefunction(responder)
     return ReplyPlan(lease=lease_seconds(), inline=responder if inline else None)

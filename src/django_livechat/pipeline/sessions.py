@@ -24,8 +24,13 @@ from django_livechat.models import Conversation, Website
 from django_livechat.origins import origin_permitted
 from django_livechat.pipeline import events, frames
 from django_livechat.pipeline.validation import clean_identity, parse_uuid
+from django_livechat.ratelimit import visitor_limiter
 from django_livechat.signals import conversation_created
-from django_livechat.tokens import make_visitor_token, read_visitor_token
+from django_livechat.tokens import (
+    make_visitor_token,
+    read_visitor_token,
+    renewed_visitor_token,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -73,12 +78,14 @@ async def open_conversation(
     metadata: object = None,
     conversation_id: object = None,
     visitor_token: object = None,
+    address: str | None = None,
 ) -> VisitorSession:
     """Create a visitor's conversation, or rejoin it with its token.
 
     ``origin`` is the request's ``Origin`` header; when present it must be one of the
     website's allowed origins (cross-site WebSocket hijacking). Without a token a new
-    conversation starts; a ``conversation_id`` without its token is refused.
+    conversation starts, counted against the client ``address``'s rate limit
+    (``RATE_LIMITED`` when over); a ``conversation_id`` without its token is refused.
     """
     identifier, meta = clean_identity(user_identifier, metadata)
     site_id = parse_uuid(website_id)
@@ -90,9 +97,14 @@ async def open_conversation(
         )
     if conversation_id is not None:
         raise ChatError(errors.FORBIDDEN, "Rejoining a conversation needs its visitor_token.")
-    session, conversation = await run_in_db_thread(
-        _create_sync, site_id, origin, identifier, identifier_hash, meta
-    )
+    ticket = await visitor_limiter.conversation(address)
+    try:
+        session, conversation = await run_in_db_thread(
+            _create_sync, site_id, origin, identifier, identifier_hash, meta
+        )
+    except ChatError:
+        await ticket.give_back()  # nothing was created
+        raise
     await (
         events.Frames(session.conversation_id, site_id)
         .to_dashboards(frames.new_conversation(conversation))
@@ -171,7 +183,9 @@ def _session_sync(
         conversation.id,
         website_id,
         conversation.visitor_identifier,
-        token,
+        # An old token is replaced here, so a returning visitor's identified carries a
+        # fresh one and the conversation outlives VISITOR_TOKEN_MAX_AGE while they come back.
+        renewed_visitor_token(token),
         conversation_status=conversation.status,
         last_seq=conversation.last_seq,
     )

@@ -1,12 +1,12 @@
 """The visitor's flow: join a conversation, post, read history, heartbeat, typing.
 
-A visitor message is validated, rate-limited and handed to the store with its
-:class:`~django_livechat.store.ReplyPlan`. When the responder is inline, the message and
-its reply come back from one transaction and go out together, one event per group; else
-the message goes out with the responder's typing indicator and the reply follows from
-:func:`~django_livechat.pipeline.replies.answer`. A repeated ``client_id`` stores
-nothing: the sender alone gets the stored copy (and its reply), and a reply that was never
-made (a crash) is made then.
+A visitor message is validated, rate-limited (:mod:`django_livechat.ratelimit`) and
+handed to the store with its :class:`~django_livechat.store.ReplyPlan`. When the responder
+is inline, the message and its reply come back from one transaction and go out together,
+one event per group; else the message goes out with the responder's typing indicator and
+the reply follows from :func:`~django_livechat.pipeline.replies.answer`. A repeated
+``client_id`` stores nothing and is never rate-limited: the sender alone gets the stored
+copy (and its reply), and a reply that was never made (a crash) is made then.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from django_livechat.pipeline.validation import (
     clean_text,
 )
 from django_livechat.pipeline.writes import store_message
-from django_livechat.ratelimit import visitor_limiter
+from django_livechat.ratelimit import SocketLimits, Ticket, visitor_limiter
 from django_livechat.store import CLAIMED, FAILED, NewMessage
 
 USER = str(Message.Role.USER)
@@ -69,16 +69,23 @@ async def identify(
     content: dict[str, Any],
     *,
     origin: str | None,
+    address: str | None = None,
+    limits: SocketLimits | None = None,
 ) -> tuple[VisitorSession, Outgoing]:
     """The socket's ``identify``: open or rejoin a conversation and follow it live.
 
     It leaves the conversation it followed before, if another. A rejoin answers
-    ``identified`` and one ``history`` after the client's ``last_seq``.
+    ``identified`` and one ``history`` after the client's ``last_seq``, and counts as a
+    history request of the socket (``limits``); a new conversation counts against its
+    client ``address``.
     """
     after = clean_seq(content.get("last_seq"))
+    if limits is not None and content.get("visitor_token") is not None:
+        limits.history()
     session = await open_conversation(
         website_id=content.get("website_id"),
         origin=origin,
+        address=address,
         user_identifier=content.get("user_identifier"),
         identifier_hash=content.get("identifier_hash"),
         metadata=content.get("metadata"),
@@ -112,19 +119,23 @@ async def leave(channel_name: str, session: VisitorSession) -> None:
 
 
 async def post_visitor_message(
-    session: VisitorSession, *, content: object, client_id: object, background: bool
+    session: VisitorSession,
+    *,
+    content: object,
+    client_id: object,
+    background: bool,
+    address: str | None = None,
 ) -> PostResult:
     """Store, broadcast and answer a visitor's message.
 
     With ``background`` the responder runs in a task of its own and the call returns once
     the message is stored and broadcast (sockets); without, the reply is awaited and
-    returned too (HTTP).
+    returned too (HTTP). The message counts against the visitor's and its client
+    ``address``'s rate limits unless it is not stored (a refusal, a retry).
     """
     text = clean_text(content)
     key = clean_client_id(client_id)
-    wait = visitor_limiter.hit(str(session.conversation_id))
-    if wait is not None:
-        raise ChatError(errors.RATE_LIMITED, retry_after=wait)
+    ticket = await _count_message(session, key, address)
     replies.ensure_recovery()
     typing_states().stop(("visitor", session.conversation_id))
     try:
@@ -138,8 +149,10 @@ async def post_visitor_message(
             )
         )
     except ChatError:
-        visitor_limiter.undo(str(session.conversation_id))  # nothing was stored
+        await ticket.give_back()  # nothing was stored
         raise
+    if not stored.created:
+        await ticket.give_back()  # a retry: it counted when it was stored
     data = frames.message_data(stored.message)
     reply = frames.message_data(stored.reply) if stored.reply is not None else None
     out = events.Frames(session.conversation_id, session.website_id)
@@ -174,6 +187,23 @@ async def post_visitor_message(
     return PostResult(data, created=stored.created, reply=reply, ack=ack)
 
 
+async def _count_message(session: VisitorSession, client_id: str, address: str | None) -> Ticket:
+    """Count a message against the rate limits. One whose ``client_id`` is stored already
+    is a retry, never refused: it stores nothing and gets its stored copy."""
+    try:
+        return await visitor_limiter.message(session.conversation_id, address)
+    except ChatError:
+        if not await run_in_db_thread(_is_stored_sync, session.conversation_id, client_id):
+            raise
+        return Ticket()
+
+
+def _is_stored_sync(conversation_id: UUID, client_id: str) -> bool:
+    rows = Message.objects.filter(conversation_id=conversation_id, role=USER, client_id=client_id)
+    stored: bool = rows.exists()
+    return stored
+
+
 async def messages_after(
     conversation_id: UUID, after_seq: object, *, limit: int = HISTORY_LIMIT
 ) -> tuple[list[dict[str, Any]], bool]:
@@ -193,10 +223,19 @@ def _messages_after_sync(
     return [frames.message_data(m) for m in rows[:limit]], len(rows) > limit
 
 
-async def history(session: VisitorSession, last_seq: object, reason: object = None) -> Outgoing:
+async def history(
+    session: VisitorSession,
+    last_seq: object,
+    reason: object = None,
+    *,
+    limits: SocketLimits | None = None,
+) -> Outgoing:
     """The ``history`` frame after ``last_seq``; a ``reason`` of ``"gap"`` is a client
-    repairing a gap in what it received live, which is logged."""
+    repairing a gap in what it received live, which is logged. It counts against the
+    socket's ``limits``."""
     after = clean_seq(last_seq)
+    if limits is not None:
+        limits.history()
     messages, has_more = await messages_after(session.conversation_id, after)
     if reason == "gap" and messages:
         events.report_gap("visitor socket", session.conversation_id, after, len(messages))
@@ -224,9 +263,19 @@ def _last_seq_sync(conversation_id: UUID) -> int | None:
 # ---------------------------------------------------------------- typing
 
 
-def visitor_typing(session: VisitorSession, is_typing: object, *, owner: str) -> None:
-    """The visitor types (or stopped): the dashboards hear of it, coalesced."""
+def visitor_typing(
+    session: VisitorSession,
+    is_typing: object,
+    *,
+    owner: str,
+    limits: SocketLimits | None = None,
+) -> None:
+    """The visitor types (or stopped): the dashboards hear of it, coalesced. A ``true``
+    counts against the socket's ``limits``; a ``false`` is never refused, so that an
+    indicator always ends."""
     typing = clean_bool(is_typing, "is_typing")
+    if typing and limits is not None:
+        limits.typing()
     publish = partial(_publish_typing, session.conversation_id, session.website_id)
     typing_states().set(("visitor", session.conversation_id), typing, publish=publish, owner=owner)
 
