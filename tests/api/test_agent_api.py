@@ -151,6 +151,11 @@ def test_list_conversations(sites, ann, api):
     assert_error(ann.get(url("conversations"), {"status": "gone"}), 400, "INVALID_MESSAGE")
     assert_error(ann.get(url("conversations"), {"limit": 0}), 400, "INVALID_MESSAGE")
     assert_error(ann.get(url("conversations"), {"website_id": "x"}), 400, "INVALID_MESSAGE")
+    # An empty filter is refused, not taken for no filter.
+    assert_error(ann.get(url("conversations"), {"limit": "1.0"}), 400, "INVALID_MESSAGE")
+    for name in ("website_id", "status", "limit", "changed_since"):
+        refused = assert_error(ann.get(f"{url('conversations')}?{name}="), 400, "INVALID_MESSAGE")
+        assert name in refused["message"]
     assert_error(
         ann.get(url("conversations"), {"website_id": str(sites["blog"].id)}), 403, "FORBIDDEN"
     )

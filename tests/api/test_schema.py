@@ -7,6 +7,8 @@ from django.urls import reverse
 from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.validation import validate_schema
 
+from django_livechat.pipeline import validation
+
 OPERATIONS = {
     ("/livechat/api/conversations/", "post"): "livechat_open_conversation",
     ("/livechat/api/messages/", "post"): "livechat_post_message",
@@ -93,6 +95,7 @@ def test_the_schema_describes_the_api(api, capsys):
         "200",
         "201",
         "400",
+        "401",
         "403",
         "413",
         "429",
@@ -104,7 +107,7 @@ def test_the_schema_describes_the_api(api, capsys):
     assert set(post_body["properties"]) == {"message", "client_id"}
     assert post_body["required"] == ["message"]
     create = paths["/livechat/api/conversations/"]["post"]
-    assert set(create["responses"]) == {"200", "201", "400", "403", "404"}
+    assert set(create["responses"]) == {"200", "201", "400", "403", "404", "429"}
     assert components["LivechatOpenConversationRequest"]["required"] == ["website_id"]
     assert set(components["LivechatMessage"]["properties"]) >= {
         "message_id",
@@ -118,6 +121,31 @@ def test_the_schema_describes_the_api(api, capsys):
     }
     code_enum = components["LivechatError"]["properties"]["code"]["$ref"].rsplit("/", 1)[1]
     assert "RATE_LIMITED" in components[code_enum]["enum"]
+
+
+def test_request_fields_state_the_rules_the_pipeline_applies(api, capsys, settings):
+    """What the pipeline refuses, the schema does not allow (schemathesis holds the API to
+    it: tests/fuzz/test_openapi_schema.py)."""
+    settings.LIVECHAT = {**settings.LIVECHAT, "MAX_MESSAGE_LENGTH": 321}
+    schema = fetch_schema(api, capsys)
+    components = schema["components"]["schemas"]
+    for name in ("LivechatPostMessageRequest", "LivechatAgentMessageRequest"):
+        fields = components[name]["properties"]
+        assert fields["message"]["maxLength"] == 321  # the setting, when the schema is served
+        assert fields["message"]["pattern"] == f"^{validation.MESSAGE_TEXT}$"
+        assert fields["client_id"]["pattern"] == f"^{validation.CLIENT_ID}$"
+        assert fields["client_id"]["maxLength"] == validation.MAX_CLIENT_ID_LENGTH
+    identifier = components["LivechatOpenConversationRequest"]["properties"]["user_identifier"]
+    assert identifier["maxLength"] == validation.MAX_IDENTIFIER_LENGTH
+    assert identifier["pattern"] == f"^{validation.STORABLE_TEXT}$"
+    assert components["LivechatMarkReadRequest"]["properties"]["seq"]["minimum"] == 0
+    inbox = schema["paths"]["/livechat/api/agent/conversations/"]["get"]["parameters"]
+    changed_since = next(p for p in inbox if p["name"] == "changed_since")
+    assert changed_since["schema"] == {"type": "string", "format": "date-time"}
+    # Without a token: 401 (and WWW-Authenticate), a bad one: 403.
+    for method in ("get", "post"):
+        responses = schema["paths"]["/livechat/api/messages/"][method]["responses"]
+        assert "NOT_IDENTIFIED" in responses["401"]["description"]
 
 
 def test_only_the_chat_api_whatever_else_the_host_has(api, capsys):

@@ -7,14 +7,17 @@ serializers describe the dicts the pipeline returns.
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from django_livechat.api.serializers import (
+    ClientIdText,
     MessageSerializer,
+    MessageText,
+    QueryInteger,
     RequestSerializer,
-    TextValue,
     UUIDValue,
     _Untouched,
 )
@@ -24,14 +27,23 @@ from django_livechat.pipeline.validation import INBOX_LIMIT, MAX_INBOX_LIMIT
 # ---------------------------------------------------------------- requests
 
 
-@extend_schema_field(OpenApiTypes.INT)
-class IntegerValue(_Untouched):
-    pass
+class SeqValue(_Untouched):
+    """A ``seq`` a client holds."""
+
+    def openapi_schema(self) -> dict[str, Any]:
+        return {"type": "integer", "minimum": 0}
 
 
-@extend_schema_field({"oneOf": [{"type": "integer"}, {"type": "string"}], "nullable": True})
+class CursorValue(_Untouched):
+    """The ``cursor`` of an earlier inbox answer."""
+
+    def openapi_schema(self) -> dict[str, Any]:
+        return {"type": "string", "format": "date-time"}
+
+
 class UserIdValue(_Untouched):
-    pass
+    def openapi_schema(self) -> dict[str, Any]:
+        return {"oneOf": [{"type": "integer"}, {"type": "string"}], "nullable": True}
 
 
 class ListConversationsQuerySerializer(RequestSerializer):
@@ -41,13 +53,13 @@ class ListConversationsQuerySerializer(RequestSerializer):
     status = serializers.ChoiceField(
         choices=Conversation.Status.choices, required=False, help_text="Only open or resolved."
     )
-    limit = serializers.IntegerField(
+    limit = QueryInteger(
         min_value=1,
         max_value=MAX_INBOX_LIMIT,
         default=INBOX_LIMIT,
         help_text=f"At most this many (1 to {MAX_INBOX_LIMIT}).",
     )
-    changed_since = TextValue(
+    changed_since = CursorValue(
         required=False,
         help_text=(
             "The cursor of an earlier answer: only the conversations that changed since "
@@ -60,15 +72,16 @@ class ListConversationsQuerySerializer(RequestSerializer):
 class AgentMessageRequestSerializer(RequestSerializer):
     """An agent's reply."""
 
-    message = TextValue(
-        help_text="The text, non-empty, at most LIVECHAT['MAX_MESSAGE_LENGTH'] characters."
+    message = MessageText(
+        help_text="The text: not blank, at most LIVECHAT['MAX_MESSAGE_LENGTH'] characters."
     )
-    client_id = TextValue(
+    client_id = ClientIdText(
         required=False,
         allow_null=True,
         help_text=(
-            "The sender's idempotency key (1 to 64 printable characters): posting the same "
-            "client_id again returns the stored message instead of storing a second one."
+            "The sender's idempotency key (1 to 64 characters, no control characters): "
+            "posting the same client_id again returns the stored message instead of storing "
+            "a second one."
         ),
     )
 
@@ -91,7 +104,7 @@ class AssignRequestSerializer(RequestSerializer):
 class MarkReadRequestSerializer(RequestSerializer):
     """How far the agent has read."""
 
-    seq = IntegerValue(help_text="The seq of the last message read; the marker never moves back.")
+    seq = SeqValue(help_text="The seq of the last message read; the marker never moves back.")
 
 
 # ---------------------------------------------------------------- responses

@@ -25,15 +25,15 @@ class VisitorTokenAuthentication(BaseAuthentication):
 
     ``request.user`` stays anonymous: the visitor holds a capability for one conversation,
     not an account. Without a bearer token this authenticates nobody (the view refuses
-    with ``FORBIDDEN``); a bad token, or a request from an origin the website does not
-    allow, raises :class:`ChatError` ``FORBIDDEN`` (``INVALID_WEBSITE`` for an inactive
-    website).
+    with ``NOT_IDENTIFIED``, HTTP 401); a bad token, or a request from an origin the
+    website does not allow, raises :class:`ChatError` ``FORBIDDEN`` (``INVALID_WEBSITE``
+    for an inactive website).
     """
 
     def authenticate(self, request: Request) -> tuple[Any, VisitorSession] | None:
         header = get_authorization_header(request).split()
-        if not header or header[0].lower() != KEYWORD:
-            return None
+        if len(header) < 2 or header[0].lower() != KEYWORD:
+            return None  # no bearer token at all
         if len(header) != 2:
             raise ChatError(errors.FORBIDDEN, "Send 'Authorization: Bearer <visitor_token>'.")
         try:
@@ -45,9 +45,18 @@ class VisitorTokenAuthentication(BaseAuthentication):
         )
         return AnonymousUser(), session
 
+    def authenticate_header(self, request: Request) -> str:
+        """``WWW-Authenticate`` of a 401: what the client should send."""
+        return 'Bearer realm="livechat"'
+
 
 def visitor_session(request: Request) -> VisitorSession:
-    """The session the request's bearer token grants, or :class:`ChatError` ``FORBIDDEN``."""
+    """The session the request's bearer token grants; without one :class:`ChatError`
+    ``NOT_IDENTIFIED`` (HTTP 401: create a conversation first, then send its token)."""
     if not isinstance(request.auth, VisitorSession):
-        raise ChatError(errors.FORBIDDEN, "Send 'Authorization: Bearer <visitor_token>'.")
+        raise ChatError(
+            errors.NOT_IDENTIFIED,
+            "Send 'Authorization: Bearer <visitor_token>' with the token that creating "
+            "the conversation returned.",
+        )
     return request.auth

@@ -9,7 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.extensions import (
+    OpenApiAuthenticationExtension,
+    OpenApiSerializerFieldExtension,
+)
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from drf_spectacular.utils import extend_schema
@@ -34,6 +37,19 @@ class VisitorTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-unt
         )
         scheme["description"] = "The visitor_token that creating the conversation returned."
         return scheme
+
+
+class RequestValueScheme(OpenApiSerializerFieldExtension):  # type: ignore[no-untyped-call]
+    """Describes the request fields the pipeline checks (``_Untouched`` in
+    :mod:`~django_livechat.api.serializers`) with their own ``openapi_schema()``, read when
+    the schema is made so that it follows the settings (``MAX_MESSAGE_LENGTH``)."""
+
+    target_class = "django_livechat.api.serializers._Untouched"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        schema: dict[str, Any] = self.target.openapi_schema()
+        return schema
 
 
 class LivechatAutoSchema(AutoSchema):

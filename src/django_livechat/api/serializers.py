@@ -9,22 +9,38 @@ views send those dicts as they are.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
+from django.http import QueryDict
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from django_livechat import errors
+from django_livechat.conf import livechat_settings
 from django_livechat.errors import ChatError
 from django_livechat.models import Message
+from django_livechat.pipeline import validation
 
 # ---------------------------------------------------------------- requests
 
+INTEGER = re.compile(r"-?[0-9]+")
+
+
+def whole(pattern: str) -> str:
+    """A :mod:`~django_livechat.pipeline.validation` pattern as a JSON Schema ``pattern``
+    (which matches anywhere unless anchored)."""
+    return f"^{pattern}$"
+
 
 class _Untouched(serializers.Field):  # type: ignore[type-arg]
-    """A JSON value handed to the pipeline as sent; only its presence is checked here."""
+    """A JSON value handed to the pipeline as sent; only its presence is checked here.
+
+    :meth:`openapi_schema` states what the pipeline accepts, from the same limits and
+    patterns (:mod:`django_livechat.api.schema` asks for it when the schema is served, so
+    it follows the settings).
+    """
 
     def to_internal_value(self, data: Any) -> Any:
         return data
@@ -32,27 +48,87 @@ class _Untouched(serializers.Field):  # type: ignore[type-arg]
     def to_representation(self, value: Any) -> Any:
         return value
 
+    def openapi_schema(self) -> dict[str, Any]:
+        return {}
 
-@extend_schema_field(OpenApiTypes.UUID)
+
 class UUIDValue(_Untouched):
-    pass
+    def openapi_schema(self) -> dict[str, Any]:
+        return {"type": "string", "format": "uuid"}
 
 
-@extend_schema_field(OpenApiTypes.STR)
 class TextValue(_Untouched):
-    pass
+    """Any text."""
+
+    def openapi_schema(self) -> dict[str, Any]:
+        return {"type": "string"}
 
 
-@extend_schema_field({"type": "object", "additionalProperties": True})
+class IdentifierText(_Untouched):
+    """A visitor's ``user_identifier``."""
+
+    def openapi_schema(self) -> dict[str, Any]:
+        return {
+            "type": "string",
+            "maxLength": validation.MAX_IDENTIFIER_LENGTH,
+            "pattern": whole(validation.STORABLE_TEXT),
+        }
+
+
+class MessageText(_Untouched):
+    """A message's text: not blank, no NUL, at most ``MAX_MESSAGE_LENGTH`` characters."""
+
+    def openapi_schema(self) -> dict[str, Any]:
+        return {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": livechat_settings.MAX_MESSAGE_LENGTH,
+            "pattern": whole(validation.MESSAGE_TEXT),
+        }
+
+
+class ClientIdText(_Untouched):
+    """A sender's idempotency key."""
+
+    def openapi_schema(self) -> dict[str, Any]:
+        return {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": validation.MAX_CLIENT_ID_LENGTH,
+            "pattern": whole(validation.CLIENT_ID),
+        }
+
+
 class ObjectValue(_Untouched):
-    pass
+    def openapi_schema(self) -> dict[str, Any]:
+        return {"type": "object", "additionalProperties": True}
+
+
+class QueryInteger(serializers.IntegerField):
+    """An integer in a query string, written as one: DRF's own field also takes ``1.0``,
+    `` 1`` and digits of other scripts, which the schema's ``integer`` does not allow."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, str) and not INTEGER.fullmatch(data):
+            self.fail("invalid")
+        value: int = super().to_internal_value(data)
+        return value
 
 
 class RequestSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    """Picks a request's fields out; :meth:`parsed` raises :class:`ChatError` like the socket."""
+    """Picks a request's fields out; :meth:`parsed` raises :class:`ChatError` like the socket.
+
+    A query string is read as plain values (the last of a repeated parameter), so an empty
+    parameter is a value to check, not a parameter left out.
+    """
 
     #: Error code when a field is missing or null (default ``INVALID_MESSAGE``).
     error_codes: ClassVar[dict[str, str]] = {}
+
+    def __init__(self, instance: Any = None, data: Any = serializers.empty, **kwargs: Any) -> None:
+        if isinstance(data, QueryDict):
+            data = data.dict()
+        super().__init__(instance, data=data, **kwargs)
 
     def parsed(self) -> dict[str, Any]:
         """The fields present, or :class:`ChatError` (``INVALID_JSON`` for a non-object)."""
@@ -73,7 +149,7 @@ class OpenConversationRequestSerializer(RequestSerializer):
     error_codes = {"website_id": errors.INVALID_WEBSITE}
 
     website_id = UUIDValue(help_text="The website whose chat this is.")
-    user_identifier = TextValue(
+    user_identifier = IdentifierText(
         required=False,
         allow_null=True,
         help_text="Who the visitor is on the host site (up to 255 characters).",
@@ -107,15 +183,16 @@ class OpenConversationRequestSerializer(RequestSerializer):
 class PostMessageRequestSerializer(RequestSerializer):
     """A visitor message."""
 
-    message = TextValue(
-        help_text="The text, non-empty, at most LIVECHAT['MAX_MESSAGE_LENGTH'] characters."
+    message = MessageText(
+        help_text="The text: not blank, at most LIVECHAT['MAX_MESSAGE_LENGTH'] characters."
     )
-    client_id = TextValue(
+    client_id = ClientIdText(
         required=False,
         allow_null=True,
         help_text=(
-            "The sender's idempotency key (1 to 64 printable characters): posting the same "
-            "client_id again returns the stored message instead of storing a second one."
+            "The sender's idempotency key (1 to 64 characters, no control characters): "
+            "posting the same client_id again returns the stored message instead of storing "
+            "a second one."
         ),
     )
 
@@ -123,7 +200,7 @@ class PostMessageRequestSerializer(RequestSerializer):
 class ListMessagesQuerySerializer(RequestSerializer):
     """The query string of the message list."""
 
-    after_seq = serializers.IntegerField(
+    after_seq = QueryInteger(
         min_value=0,
         default=0,
         help_text="Only messages with a greater seq; 0 (the default) for all of them.",

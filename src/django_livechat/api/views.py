@@ -22,7 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from django_livechat import pipeline
+from django_livechat import pipeline, ratelimit
 from django_livechat.api import serializers
 from django_livechat.api.authentication import VisitorTokenAuthentication, visitor_session
 from django_livechat.api.exceptions import exception_handler
@@ -31,7 +31,18 @@ from django_livechat.errors import ChatError
 
 ERROR = serializers.ErrorSerializer
 FORBIDDEN = OpenApiResponse(
-    ERROR, description="FORBIDDEN: missing or bad visitor token, or an origin not allowed."
+    ERROR,
+    description=(
+        "FORBIDDEN: a visitor token that is not valid (forged, expired, for another website "
+        "or conversation), or an origin the website does not allow."
+    ),
+)
+NOT_IDENTIFIED = OpenApiResponse(
+    ERROR,
+    description=(
+        "NOT_IDENTIFIED: no bearer token. Create a conversation first and send the "
+        "visitor_token it returned."
+    ),
 )
 BAD_REQUEST = OpenApiResponse(ERROR, description="INVALID_JSON or INVALID_MESSAGE.")
 
@@ -53,7 +64,7 @@ class LivechatAPIView(APIView):
     parser_classes = [LivechatJSONParser]
     authentication_classes = [VisitorTokenAuthentication]
     permission_classes = [AllowAny]  # the views check request.auth themselves
-    throttle_classes = []  # the pipeline rate-limits visitor messages
+    throttle_classes = []  # the pipeline has the rate limits (django_livechat.ratelimit)
     content_negotiation_class = DefaultContentNegotiation
     versioning_class = None
     metadata_class = None  # OPTIONS is a CORS preflight, which django-cors-headers answers
@@ -67,7 +78,13 @@ class LivechatAPIView(APIView):
         # check happens before the view), so the client knows which pending one it was.
         if isinstance(exc, ChatError) and self.request.method == "POST":
             exc.about(posted_client_id(self.request))
-        return super().handle_exception(exc)
+        response = super().handle_exception(exc)
+        if response.status_code == 401:
+            # A 401 says how to authenticate (RFC 9110); DRF does it for its own only.
+            authenticate = self.get_authenticate_header(self.request)
+            if authenticate:
+                response["WWW-Authenticate"] = authenticate
+        return response
 
 
 def posted_client_id(request: Request) -> object:
@@ -82,6 +99,14 @@ def posted_client_id(request: Request) -> object:
 def origin(request: Request) -> str | None:
     """The ``Origin`` header; the pipeline refuses one the website does not allow."""
     return request.headers.get("Origin")
+
+
+def client_address(request: Request) -> str | None:
+    """The client's address for the rate limits (``X-Forwarded-For`` only from trusted
+    proxies: :func:`django_livechat.ratelimit.client_address`)."""
+    return ratelimit.client_address(
+        request.META.get("REMOTE_ADDR"), request.META.get("HTTP_X_FORWARDED_FOR")
+    )
 
 
 class ConversationsView(LivechatAPIView):
@@ -109,11 +134,20 @@ class ConversationsView(LivechatAPIView):
             400: BAD_REQUEST,
             403: FORBIDDEN,
             404: OpenApiResponse(ERROR, description="INVALID_WEBSITE: unknown or inactive."),
+            429: OpenApiResponse(
+                ERROR,
+                description=(
+                    "RATE_LIMITED: too many new conversations from this address; the "
+                    "Retry-After header says when to retry."
+                ),
+            ),
         },
     )
     def post(self, request: Request) -> Response:
         body = serializers.OpenConversationRequestSerializer(data=request.data).parsed()
-        session = async_to_sync(pipeline.open_conversation)(origin=origin(request), **body)
+        session = async_to_sync(pipeline.open_conversation)(
+            origin=origin(request), address=client_address(request), **body
+        )
         return Response(session.identified_event(), status=201 if session.created else 200)
 
 
@@ -131,6 +165,7 @@ class MessagesView(LivechatAPIView):
         responses={
             200: serializers.MessageListSerializer,
             400: BAD_REQUEST,
+            401: NOT_IDENTIFIED,
             403: FORBIDDEN,
         },
     )
@@ -164,6 +199,7 @@ class MessagesView(LivechatAPIView):
                 serializers.PostedMessageSerializer, "Stored before (same client_id)."
             ),
             400: BAD_REQUEST,
+            401: NOT_IDENTIFIED,
             403: FORBIDDEN,
             413: OpenApiResponse(ERROR, description="MESSAGE_TOO_LONG."),
             429: OpenApiResponse(
@@ -182,7 +218,11 @@ class MessagesView(LivechatAPIView):
         session = visitor_session(request)
         body = serializers.PostMessageRequestSerializer(data=request.data).parsed()
         result = async_to_sync(pipeline.post_visitor_message)(
-            session, content=body.get("message"), client_id=body.get("client_id"), background=False
+            session,
+            content=body.get("message"),
+            client_id=body.get("client_id"),
+            background=False,
+            address=client_address(request),
         )
         return Response(
             {"message": result.message, "reply": result.reply},

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -33,6 +34,21 @@ INBOX_LIMIT = 100
 MAX_INBOX_LIMIT = 500
 #: Characters of the newest message shown in an inbox entry.
 PREVIEW_LENGTH = 140
+
+# The text rules as regular expressions in the syntax Python and JSON Schema (ECMA-262)
+# share, character classes spelled out (their ``\s`` differ), so that the HTTP API's
+# schema states exactly the rules these checks apply.
+
+#: The characters ``str.strip()`` removes (``str.isspace()``).
+WHITESPACE = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+#: Text every database stores: no NUL (PostgreSQL refuses it).
+STORABLE_TEXT = r"[^\x00]*"
+#: A message: storable, and not only whitespace.
+MESSAGE_TEXT = rf"[^\x00]*[^\x00{WHITESPACE}][^\x00]*"
+#: A ``client_id``: 1 to 64 characters, none a control character or a line separator, so
+#: it stays one line of text wherever it is logged.
+CLIENT_ID = rf"[^\x00-\x1f\x7f-\x9f\u2028\u2029]{{1,{MAX_CLIENT_ID_LENGTH}}}"
+_CLIENT_ID = re.compile(CLIENT_ID)
 
 
 def parse_uuid(value: object) -> UUID | None:
@@ -80,17 +96,13 @@ def clean_client_id(client_id: object) -> str:
     """The sender's idempotency key; one is made up when the client sent none."""
     if client_id is None:
         return uuid4().hex
-    if (
-        not isinstance(client_id, str)
-        or not client_id
-        or len(client_id) > MAX_CLIENT_ID_LENGTH
-        or not client_id.isprintable()
-    ):
+    if not isinstance(client_id, str) or not _CLIENT_ID.fullmatch(client_id):
         raise ChatError(
             errors.INVALID_MESSAGE,
-            f"client_id must be a string of 1 to {MAX_CLIENT_ID_LENGTH} printable characters.",
+            f"client_id must be 1 to {MAX_CLIENT_ID_LENGTH} characters, without control "
+            "characters.",
         )
-    return client_id
+    return storable(client_id, "client_id")
 
 
 def clean_identity(user_identifier: object, metadata: object) -> tuple[str, dict[str, Any]]:
