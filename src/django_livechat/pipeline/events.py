@@ -15,6 +15,7 @@ dropped one shows as a ``seq`` gap that the client repairs with ``history`` and 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import threading
@@ -25,6 +26,7 @@ from uuid import UUID
 
 from channels.layers import get_channel_layer
 
+from django_livechat import errors
 from django_livechat.groups import agent_group, conversation_group, website_group
 
 logger = logging.getLogger(__name__)
@@ -150,11 +152,25 @@ def report_gap(who: str, conversation_id: UUID, held: int, missed: int) -> None:
 # ---------------------------------------------------------------- membership
 
 
+#: Tries of a group_add before the join is refused (a layer server swamped by a
+#: reconnect storm times a few out).
+JOIN_ATTEMPTS = 3
+
+
 async def join(channel_name: str, groups: Iterable[str]) -> list[str]:
+    """Add the socket to ``groups``; ``UNAVAILABLE`` if the channel layer will not have it."""
     layer = get_channel_layer()
     joined = []
     for group in groups:
-        await layer.group_add(group, channel_name)
+        for attempt in range(1, JOIN_ATTEMPTS + 1):
+            try:
+                await layer.group_add(group, channel_name)
+                break
+            except Exception as exc:
+                if attempt == JOIN_ATTEMPTS:
+                    logger.warning("Joining %s failed %d times (%s)", group, attempt, exc)
+                    raise errors.unavailable("Live delivery is not available just now.") from exc
+                await asyncio.sleep(0.1 * attempt)
         joined.append(group)
     return joined
 
