@@ -2,7 +2,7 @@
  * Rendering: the launcher and the panel in a shadow root, messages as text (links made
  * clickable by building anchors, never by parsing HTML), and the accessible names.
  */
-import { linkify } from "./linkify.js";
+import { linkify } from "../shared/linkify.js";
 import { FAILED, PENDING } from "./outbox.js";
 import { STYLESHEET } from "./styles.js";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { linkify } from "../../js/widget/linkify.js";
+import { linkify } from "../../js/shared/linkify.js";
 
 const joined = (parts) => parts.map((p) => p.text).join("");
 

@@ -951,7 +951,7 @@ class Transport {
   }
 }
 
-// widget/linkify.js
+// shared/linkify.js
 const URL_PATTERN = /\bhttps?:\/\/[^\s<>"'`]+/gi;
 const TRAILING = /[.,;:!?'"\]}*_]$/;
 
