@@ -15,7 +15,7 @@ from django.template import Context, Template, TemplateSyntaxError
 from django.test import RequestFactory, override_settings
 from django.urls import path
 
-from django_livechat.templatetags.django_livechat import LABELS
+from django_livechat.widget_texts import LABELS
 from tests.factories import make_website
 
 ROOT = Path(__file__).resolve().parent.parent

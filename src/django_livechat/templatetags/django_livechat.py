@@ -18,9 +18,9 @@ from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext_lazy as _
 
 from django_livechat.conf import livechat_settings
+from django_livechat.widget_texts import LABELS
 
 logger = logging.getLogger(__name__)
 register = template.Library()
@@ -31,31 +31,6 @@ POSITIONS = ("left", "right")
 API_SUFFIX = "api/conversations/"
 # What json_script escapes, so that the JSON cannot end its <script> element.
 JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
-
-#: The widget's texts, translated on the server (keys as in ``js/widget/config.js``).
-LABELS: dict[str, Any] = {
-    "openChat": _("Open chat"),
-    "closeChat": _("Close chat"),
-    "title": _("Chat with us"),
-    "greeting": _("Hi! Ask us anything and we will answer here."),
-    "inputLabel": _("Type your message"),
-    "placeholder": _("Type your message…"),
-    "send": _("Send"),
-    "online": _("Online"),
-    "connecting": _("Connecting…"),
-    "offline": _("Offline"),
-    "typing": _("Support is typing…"),
-    "sending": _("Sending…"),
-    "failed": _("Not delivered."),
-    "retry": _("Retry"),
-    "soundOn": _("Turn sound on"),
-    "soundOff": _("Turn sound off"),
-    "unread": _("{count} unread"),
-    "resolved": _("This conversation was marked resolved."),
-    "reopened": _("This conversation was reopened."),
-    "refused": _("The chat is not available on this site."),
-    "error": _("Something went wrong. Please try again."),
-}
 
 
 @register.simple_tag(takes_context=True)
