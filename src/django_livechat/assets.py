@@ -6,9 +6,15 @@ set-up is needed under ASGI. Templates and the template tag call :func:`asset_ur
 
 from __future__ import annotations
 
+from django.http import Http404, HttpRequest, HttpResponse
 from django.templatetags.static import static
 
 
 def asset_url(name: str) -> str:
     """The URL of ``static/django_livechat/<name>`` as the browser should load it."""
     return static(f"django_livechat/{name}")
+
+
+def serve_asset(request: HttpRequest, name: str) -> HttpResponse:
+    """Placeholder (issue 10): the app serves its own assets."""
+    raise Http404(name)

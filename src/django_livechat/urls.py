@@ -14,11 +14,14 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, include, path
 
-from django_livechat import views
+from django_livechat import assets, views
 
 app_name = "django_livechat"
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("login/", views.login, name="login"),
+    path("logout/", views.logout, name="logout"),
+    path("assets/<path:name>", assets.serve_asset, name="asset"),
     path("api/", include("django_livechat.api.urls")),
 ]

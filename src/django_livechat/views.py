@@ -33,3 +33,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "heartbeatInterval": livechat_settings.HEARTBEAT_INTERVAL,
     }
     return render(request, "django_livechat/dashboard.html", {"livechat_config": config})
+
+
+def login(request: HttpRequest) -> HttpResponse:
+    """Placeholder (issue 10): the agents' own sign-in page."""
+    return redirect_to_login(request.get_full_path())
+
+
+def logout(request: HttpRequest) -> HttpResponse:
+    """Placeholder (issue 10): sign out and back to the sign-in page."""
+    raise PermissionDenied("not yet")
