@@ -7,6 +7,8 @@ from pathlib import Path
 
 from django.contrib.staticfiles import finders
 
+import django_livechat
+
 ROOT = Path(__file__).resolve().parent.parent
 WIDGET = ROOT / "src" / "django_livechat" / "static" / "django_livechat" / "widget.js"
 BUDGET = 15 * 1024
@@ -18,9 +20,13 @@ def test_widget_is_under_15_kb_gzipped():
 
 
 def test_widget_is_served_as_a_static_file():
+    # The installed package's copy (a wheel under tox, the checkout when editable) is the
+    # file staticfiles finds, byte for byte the committed bundle.
     found = finders.find("django_livechat/widget.js")
     assert found is not None
-    assert Path(str(found)).resolve() == WIDGET.resolve()
+    installed = Path(django_livechat.__file__).parent / "static" / "django_livechat" / "widget.js"
+    assert Path(str(found)).resolve() == installed.resolve()
+    assert installed.read_bytes() == WIDGET.read_bytes()
 
 
 def test_widget_has_no_runtime_dependency():

@@ -84,7 +84,12 @@ def suspicious_request(exc: SuspiciousOperation, request: Any) -> Response:
     logged to ``django.security.*`` as Django logs the HTML 400 it would have given."""
     security_logger = logging.getLogger(f"django.security.{type(exc).__name__}")
     request = getattr(request, "_request", request)  # Django's, under DRF's
-    security_logger.error(str(exc), exc_info=exc, extra={"status_code": 400, "request": request})
+    extra: dict[str, Any] = {"status_code": 400}
+    if not isinstance(exc, TooManyFieldsSent):
+        # Django 4.2's AdminEmailHandler reads request.GET for its report, which raises
+        # TooManyFieldsSent again from inside the logging call.
+        extra["request"] = request
+    security_logger.error(str(exc), exc_info=exc, extra=extra)
     if isinstance(exc, TooManyFieldsSent):
         limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
         message = f"The request has more than {limit} parameters."
