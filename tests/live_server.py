@@ -172,7 +172,7 @@ def embed_snippet(server: LiveServer, nonce: str = "", **config: Any) -> str:
     attribute = f' nonce="{nonce}"' if nonce else ""
     return (
         f"<script{attribute}>window.ChatBotConfig = {json.dumps(settings)};</script>\n"
-        f'<script async src="{server.url}static/django_livechat/widget.js"{attribute}></script>'
+        f'<script async src="{server.url}livechat/assets/widget.js"{attribute}></script>'
     )
 
 

@@ -33,6 +33,18 @@ CHROMIUM_ENV = "LIVECHAT_TEST_CHROMIUM"
 SERVICE_TITLES = {"redis": "Redis", "postgres": "PostgreSQL", "chromium": "Chromium"}
 
 # Where a browser may live when it is not on PATH (macOS app bundles).
+# Headless, and quiet: without the background-networking flags Chromium keeps trying to
+# reach hosts that this closed network refuses.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 CHROMIUM_APP_PATHS = (
     "/Applications/Chromium.app/Contents/MacOS/Chromium",

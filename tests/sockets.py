@@ -39,10 +39,28 @@ class Socket:
 
 
 class Visitor(Socket):
-    """A visitor's widget socket."""
+    """A visitor's widget socket. ``presence`` frames (agents' dashboards opening and
+    closing) arrive whenever they do: :meth:`recv` sets them aside in :attr:`presence`,
+    and :meth:`recv_presence` waits for them."""
 
     def __init__(self, origin: str | None = SHOP_ORIGIN) -> None:
         super().__init__(VISITOR_PATH, origin)
+        self.presence: list[dict[str, Any]] = []
+
+    async def recv(self, timeout: float = 3) -> dict[str, Any]:
+        while True:
+            event = await super().recv(timeout)
+            if event.get("type") != "presence":
+                return event
+            self.presence.append(event)
+
+    async def recv_presence(self, timeout: float = 3) -> dict[str, Any]:
+        """The next ``presence`` frame (one set aside earlier first); fails on any other."""
+        if self.presence:
+            return self.presence.pop(0)
+        event = await super().recv(timeout)
+        assert event["type"] == "presence", event
+        return event
 
     async def __aenter__(self) -> Visitor:
         connected, _ = await self.ws.connect()
@@ -64,7 +82,10 @@ class Visitor(Socket):
         return event
 
     async def nothing(self) -> None:
-        assert await self.ws.receive_nothing(timeout=0.2)
+        while not await self.ws.receive_nothing(timeout=0.2):
+            event = await super().recv()
+            assert event["type"] == "presence", event
+            self.presence.append(event)
 
 
 class Dashboard(Socket):

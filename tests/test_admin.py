@@ -212,6 +212,60 @@ def test_long_content_is_shortened_in_the_message_list(admin_client, chat):
     assert long in response.context["cl"].result_list
 
 
+WRAP_STYLE = "overflow-wrap: anywhere"
+
+
+def test_a_long_unbroken_message_wraps_on_every_page(admin_client, chat):
+    unbroken = "https://example.com/" + "a" * 500
+    long = Message.objects.create(
+        conversation=chat["resolved"], seq=1, role=Message.Role.USER, content=unbroken
+    )
+    for url in (change_url(long), change_url(chat["resolved"])):
+        content = admin_client.get(url).content.decode()
+        assert unbroken in content
+        before = content[: content.index(unbroken)]
+        assert WRAP_STYLE in before[before.rindex("<div") :], url
+    listed = admin_client.get(changelist_url(Message)).content.decode()
+    assert WRAP_STYLE in listed
+
+
+def test_the_lists_show_website_names_not_ids(admin_client, chat):
+    for model in (Conversation, Message):
+        content = admin_client.get(changelist_url(model)).content.decode()
+        assert ">Shop<" in content or "@ Shop" in content
+        assert str(chat["shop"].pk) not in content.replace(f"={chat['shop'].pk}", "")
+    message_list = admin_client.get(changelist_url(Message)).content.decode()
+    assert "ada@example.com @ Shop" in message_list
+    assert '<td class="field-website">Shop</td>' in message_list
+
+
+def test_a_websites_widget_appearance_is_edited_and_validated(admin_client, chat):
+    url = change_url(chat["shop"])
+    page = admin_client.get(url).content.decode()
+    assert "Widget appearance" in page
+    data = {
+        "name": "Shop",
+        "is_active": "on",
+        "allowed_origins": '["https://shop.example.com"]',
+        "auto_response_text": "",
+        "widget_color": "url(javascript:alert(1))",
+        "widget_theme": "dark",
+        "widget_position": "left",
+        "widget_title": "t" * 81,
+        "widget_greeting": "Hello!",
+        "widget_away_text": "",
+    }
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert set(errors) == {"widget_color", "widget_title"}
+    response = admin_client.post(url, {**data, "widget_color": "#0a0", "widget_title": "Help"})
+    assert response.status_code == 302
+    chat["shop"].refresh_from_db()
+    assert (chat["shop"].widget_color, chat["shop"].widget_title) == ("#0a0", "Help")
+    assert (chat["shop"].widget_theme, chat["shop"].widget_position) == ("dark", "left")
+
+
 # The identity secret: shown once when made, never again -------------------------
 
 

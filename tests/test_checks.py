@@ -119,6 +119,17 @@ BAD_VALUES = [
     ("RATE_LIMIT_SOCKET_TYPING", "E025", [-1, 0.5, None, "60"]),
     ("RATE_LIMIT_CACHE", "E026", ["", "no-such-cache", None, 0, ["default"]]),
     ("TRUSTED_PROXIES", "E027", [-1, 1.0, None, True, "1"]),
+    ("ASSETS_FROM_STATIC", "E028", ["yes", 1, None]),
+    (
+        "WIDGET_COLOR",
+        "E031",
+        ["", "blurple", "#12", "#12345g", "red; background: url(x)", "rgb(1,2,3", None, 7],
+    ),
+    ("WIDGET_POSITION", "E032", ["top", "", None, "Left"]),
+    ("WIDGET_THEME", "E033", ["green", "", None, "Dark"]),
+    ("WIDGET_TITLE", "E034", ["", "  ", 42]),
+    ("WIDGET_GREETING", "E035", ["", False]),
+    ("WIDGET_AWAY_TEXT", "E036", ["", ["Away"]]),
 ]
 
 GOOD_VALUES = [
@@ -148,6 +159,16 @@ GOOD_VALUES = [
     ("RATE_LIMIT_SOCKET_TYPING", [0, 60]),
     ("RATE_LIMIT_CACHE", ["default"]),
     ("TRUSTED_PROXIES", [0, 1, 2]),
+    ("ASSETS_FROM_STATIC", [True, False]),
+    (
+        "WIDGET_COLOR",
+        ["#0b6e4f", "#FFF", "#ff550080", "rgb(11, 110, 79)", "hsl(120 50% 40%)", "Teal"],
+    ),
+    ("WIDGET_POSITION", ["left", "right"]),
+    ("WIDGET_THEME", ["light", "dark", "auto"]),
+    ("WIDGET_TITLE", [None, "Talk to us"]),
+    ("WIDGET_GREETING", [None, "Hello!"]),
+    ("WIDGET_AWAY_TEXT", [None, "We are away."]),
 ]
 
 
@@ -156,8 +177,9 @@ def test_every_value_rule_is_tested():
         name: check_id for name, check_id, _ in BAD_VALUES
     }
     assert [name for name, _ in GOOD_VALUES] == [name for name, _, _ in BAD_VALUES]
-    # RESPONDER has its own check (E004); every other setting has a value rule.
-    assert set(VALUE_RULES) | {"RESPONDER"} == set(DEFAULTS)
+    # RESPONDER (E004) and AGENT_DISPLAY_NAME (E037) have their own checks; every other
+    # setting has a value rule.
+    assert set(VALUE_RULES) | {"RESPONDER", "AGENT_DISPLAY_NAME"} == set(DEFAULTS)
 
 
 @pytest.mark.parametrize(
@@ -240,6 +262,37 @@ def test_e004_bad_responder(path, problem):
     with override_settings(LIVECHAT={"RESPONDER": path}):
         messages = check_settings()
     assert ids(messages) == ["django_livechat.E004"]
+    assert isinstance(messages[0], Error)
+    assert problem in messages[0].msg
+    assert repr(path) in messages[0].msg
+
+
+# E037: AGENT_DISPLAY_NAME -------------------------------------------------------
+
+
+def agent_first_name(user):
+    return user.first_name
+
+
+@pytest.mark.parametrize("path", [None, "tests.test_checks.agent_first_name"])
+def test_e037_good_agent_display_name(path):
+    with override_settings(LIVECHAT={"AGENT_DISPLAY_NAME": path}):
+        assert check_settings() == []
+
+
+@pytest.mark.parametrize(
+    ("path", "problem"),
+    [
+        (42, "must be a dotted path string"),
+        ("", "must be a dotted path string"),
+        ("no_such_package.names.agent", "cannot be imported"),
+        ("tests.test_checks.NOT_CALLABLE", "is not callable"),
+    ],
+)
+def test_e037_bad_agent_display_name(path, problem):
+    with override_settings(LIVECHAT={"AGENT_DISPLAY_NAME": path}):
+        messages = check_settings()
+    assert ids(messages) == ["django_livechat.E037"]
     assert isinstance(messages[0], Error)
     assert problem in messages[0].msg
     assert repr(path) in messages[0].msg

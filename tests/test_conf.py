@@ -31,8 +31,16 @@ EXPECTED_DEFAULTS = {
     "RECONNECT_BASE_DELAY": 1.0,
     "DEFAULT_WEBSITE_ID": None,
     "HEARTBEAT_INTERVAL": 25.0,
+    "WIDGET_COLOR": "#0b6e4f",
+    "WIDGET_POSITION": "right",
+    "WIDGET_THEME": "light",
+    "WIDGET_TITLE": None,
+    "WIDGET_GREETING": None,
+    "WIDGET_AWAY_TEXT": None,
+    "AGENT_DISPLAY_NAME": None,
     "WS_PATH_PREFIX": "ws/livechat/",
     "SQLITE_WAL": False,
+    "ASSETS_FROM_STATIC": False,
 }
 
 
@@ -122,8 +130,16 @@ OVERRIDES = [
         "2f1e6a52-6f53-4d1e-9a40-0d2b1f3c4e5a",
     ),
     ("HEARTBEAT_INTERVAL", 10, 10.0),
+    ("WIDGET_COLOR", "rebeccapurple", "rebeccapurple"),
+    ("WIDGET_POSITION", "left", "left"),
+    ("WIDGET_THEME", "auto", "auto"),
+    ("WIDGET_TITLE", "Talk to Shop", "Talk to Shop"),
+    ("WIDGET_GREETING", "Hello there", "Hello there"),
+    ("WIDGET_AWAY_TEXT", "We are out", "We are out"),
+    ("AGENT_DISPLAY_NAME", "myproject.agents.name", "myproject.agents.name"),
     ("WS_PATH_PREFIX", "chat/ws/", "chat/ws/"),
     ("SQLITE_WAL", True, True),
+    ("ASSETS_FROM_STATIC", True, True),
 ]
 
 

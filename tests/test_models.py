@@ -8,7 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, connections, transaction
 from django.utils import timezone
 
-from django_livechat.models import Conversation, Message, Website
+from django_livechat.models import AgentPresence, Conversation, Message, Website
+from tests.factories import make_user, make_website
 
 pytestmark = pytest.mark.django_db
 
@@ -168,7 +169,7 @@ def test_conversation_defaults():
 def test_conversation_and_message_str():
     conversation = make_conversation(visitor_identifier="visitor@example.com")
     message = Message(conversation=conversation, seq=3, role="user", content="x" * 60)
-    assert str(conversation) == f"visitor@example.com @ {conversation.website_id}"
+    assert str(conversation) == f"visitor@example.com @ {conversation.website.name}"
     assert str(message) == "#3 user: " + "x" * 50
 
 
@@ -281,3 +282,24 @@ def test_message_ordering_does_not_join_conversations():
         'ORDER BY "django_livechat_message"."conversation_id" ASC, '
         '"django_livechat_message"."seq" ASC'
     )
+
+
+@pytest.mark.parametrize("color", ["#0b6e4f", "#abc", "rgb(11, 110, 79)", "rgba(0,0,0,.5)", "Teal"])
+def test_widget_colours_that_css_knows_are_valid(color):
+    Website(name="Shop", widget_color=color).full_clean()
+
+
+@pytest.mark.parametrize("color", ["#12345", "blurple", "red;}", "expression(alert(1))", "rgb("])
+def test_other_widget_colours_are_refused(color):
+    with pytest.raises(ValidationError) as refused:
+        Website(name="Shop", widget_color=color).full_clean()
+    assert set(refused.value.message_dict) == {"widget_color"}
+
+
+def test_an_agent_presence_row_goes_with_its_user_and_website():
+    website, user = make_website(), make_user("ann")
+    AgentPresence.objects.create(
+        channel_name="c", website=website, user=user, expires_at=timezone.now()
+    )
+    user.delete()
+    assert not AgentPresence.objects.exists()

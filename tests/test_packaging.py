@@ -10,6 +10,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from django.contrib.staticfiles import finders
+
+import django_livechat
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE_DIR = ROOT / "src" / "django_livechat"
@@ -68,6 +71,14 @@ def wheel_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def wheel_members(wheel_path: Path) -> set[str]:
     with zipfile.ZipFile(wheel_path) as archive:
         return set(archive.namelist())
+
+
+def test_widget_is_served_as_a_static_file():
+    # Where the package is installed (a wheel under tox, src/ when editable), not the repo.
+    installed = Path(django_livechat.__file__).resolve().parent
+    found = finders.find("django_livechat/widget.js")
+    assert found is not None
+    assert Path(str(found)).resolve() == installed / "static" / "django_livechat" / "widget.js"
 
 
 def test_wheel_contains_migrations_and_py_typed(wheel_members):
@@ -159,3 +170,16 @@ def test_installed_wheel_serves_the_example_project(wheel_path, tmp_path):
     assert where.returncode == 0, where.stderr
     installed_at = Path(where.stdout.strip().splitlines()[-1]).resolve()
     assert installed_at.is_relative_to(venv.resolve()), installed_at
+
+    # The installed app serves its own widget script: no static files set up.
+    served = manage(
+        "shell",
+        "-c",
+        "from django.test import Client; "
+        "r = Client(HTTP_HOST='127.0.0.1').get('/livechat/assets/widget.js'); "
+        "print(r.status_code, r['Content-Type'], len(r.content), sep='|')",
+    )
+    assert served.returncode == 0, served.stderr
+    status, content_type, size = served.stdout.strip().splitlines()[-1].split("|")
+    assert (status, content_type) == ("200", "text/javascript; charset=utf-8")
+    assert int(size) == (PACKAGE_DIR / "static" / "django_livechat" / "widget.js").stat().st_size

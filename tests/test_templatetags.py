@@ -15,6 +15,7 @@ from django.template import Context, Template, TemplateSyntaxError
 from django.test import RequestFactory, override_settings
 from django.urls import path
 
+from django_livechat.assets import asset_url
 from django_livechat.widget_texts import LABELS
 from tests.factories import make_website
 
@@ -23,6 +24,8 @@ WIDGET_CONFIG_SOURCE = ROOT / "js" / "widget" / "config.js"
 WEBSITE_ID = "8f0c4a52-9a6e-4d39-a1b4-2f0c5e3d7a10"
 
 urlpatterns: list[Any] = [path("nothing/", lambda request: None)]  # no django_livechat URLs
+# The tag reads the website's widget settings.
+pytestmark = pytest.mark.django_db
 
 
 def render(arguments: str = f'"{WEBSITE_ID}"', *, secure: bool = False, **context: Any) -> str:
@@ -44,11 +47,8 @@ def test_renders_the_configuration_and_an_async_script():
     html = render()
     config = config_of(html)
     assert config["websiteId"] == WEBSITE_ID
-    assert re.search(
-        r'<script src="http://testserver/static/django_livechat/widget.js" async '
-        r'data-livechat-config="django-livechat-config"></script>',
-        html,
-    ), html
+    script = f'<script src="http://testserver{asset_url("widget.js")}" async '
+    assert script + 'data-livechat-config="django-livechat-config"></script>' in html, html
 
 
 def test_urls_are_absolute_from_the_request_so_the_markup_works_anywhere():
@@ -80,7 +80,7 @@ def test_without_a_request_the_widget_derives_urls_from_the_page():
     config = config_of(html)
     assert config["apiUrl"] == "/livechat/"
     assert config["wsUrl"] == ""
-    assert 'src="/static/django_livechat/widget.js"' in html
+    assert f'src="{asset_url("widget.js")}"' in html
 
 
 @override_settings(
@@ -194,3 +194,35 @@ def test_an_unmounted_app_is_a_clear_configuration_error():
 def test_the_website_id_is_passed_as_text():
     website_id = uuid.UUID(WEBSITE_ID)
     assert config_of(render("website_id", website_id=website_id))["websiteId"] == WEBSITE_ID
+
+
+def test_the_website_look_is_used_unless_the_tag_says_otherwise():
+    website = make_website(
+        widget_color="#ff5500",
+        widget_theme="dark",
+        widget_position="left",
+        widget_title="Shop help",
+        widget_away_text="Back at nine.",
+    )
+    config = config_of(render("website", website=website))
+    assert (config["color"], config["theme"], config["position"]) == ("#ff5500", "dark", "left")
+    assert config["labels"]["title"] == "Shop help"
+    assert config["labels"]["awayText"] == "Back at nine."
+    assert config["labels"]["greeting"] == str(LABELS["greeting"])
+    assert config["settingsLoaded"] is True
+    # By id too; and the tag's arguments win.
+    config = config_of(
+        render(f'"{website.id}" theme="light" color="navy" labels=labels', labels={"title": "Hi"})
+    )
+    assert (config["color"], config["theme"], config["position"]) == ("navy", "light", "left")
+    assert config["labels"]["title"] == "Hi"
+
+
+@override_settings(
+    LIVECHAT={"WIDGET_COLOR": "teal", "WIDGET_POSITION": "left", "WIDGET_GREETING": "Hey"}
+)
+def test_livechat_settings_come_before_the_built_ins():
+    config = config_of(render())  # a website that is not in the database: the defaults
+    assert (config["color"], config["theme"], config["position"]) == ("teal", "light", "left")
+    assert config["labels"]["greeting"] == "Hey"
+    assert config["labels"]["title"] == str(LABELS["title"])

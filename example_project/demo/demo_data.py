@@ -1,4 +1,4 @@
-"""The demo's website and agent, created idempotently by ``manage.py demo_setup``."""
+"""The demo's website, agent and admin, created idempotently by ``manage.py demo_setup``."""
 
 from __future__ import annotations
 
@@ -18,6 +18,10 @@ from django_livechat.origins import normalize_origin
 WEBSITE_NAME = "Demo site"
 AGENT_USERNAME = "agent"
 AGENT_PASSWORD = "agent"
+# What visitors see as the agent's name (never the username).
+AGENT_FIRST_NAME = "Alex"
+ADMIN_USERNAME = "admin"
+ADMIN_PASSWORD = "admin"
 # reply_conversation lets the agent answer chats; the view permissions let them browse
 # the chat record in the admin.
 AGENT_PERMISSIONS = [
@@ -68,24 +72,33 @@ def ensure_demo_website(port: int) -> WebsiteSetup:
 
 
 @dataclass
-class AgentSetup:
+class UserSetup:
     user: Any
     created: bool
     password_reset: bool
 
 
-@transaction.atomic
-def ensure_demo_agent(website: Website) -> AgentSetup:
-    """A staff user ``agent``/``agent`` who may reply and is one of ``website``'s agents."""
+def _ensure_user(username: str, password: str) -> UserSetup:
+    """The active staff user ``username`` with ``password`` (saved by the caller)."""
     user_model = get_user_model()
     user, created = user_model._default_manager.get_or_create(
-        **{user_model.USERNAME_FIELD: AGENT_USERNAME}
+        **{user_model.USERNAME_FIELD: username}
     )
-    password_reset = not created and not user.check_password(AGENT_PASSWORD)
+    password_reset = not created and not user.check_password(password)
     if created or password_reset:
-        user.set_password(AGENT_PASSWORD)
+        user.set_password(password)
     user.is_staff = True
     user.is_active = True
+    return UserSetup(user, created=created, password_reset=password_reset)
+
+
+@transaction.atomic
+def ensure_demo_agent(website: Website) -> UserSetup:
+    """A staff user ``agent``/``agent`` named Alex, who may reply and is one of
+    ``website``'s agents."""
+    setup = _ensure_user(AGENT_USERNAME, AGENT_PASSWORD)
+    user = setup.user
+    user.first_name = AGENT_FIRST_NAME
     user.save()
     user.user_permissions.add(
         *Permission.objects.filter(
@@ -93,4 +106,13 @@ def ensure_demo_agent(website: Website) -> AgentSetup:
         )
     )
     website.agents.add(user)
-    return AgentSetup(user, created=created, password_reset=password_reset)
+    return setup
+
+
+@transaction.atomic
+def ensure_demo_admin() -> UserSetup:
+    """A superuser ``admin``/``admin``, to manage websites and agents in the admin."""
+    setup = _ensure_user(ADMIN_USERNAME, ADMIN_PASSWORD)
+    setup.user.is_superuser = True
+    setup.user.save()
+    return setup

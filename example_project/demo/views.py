@@ -3,15 +3,38 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_safe
 
-from demo.demo_data import AGENT_PASSWORD, AGENT_USERNAME, find_demo_website
+from demo.demo_data import (
+    ADMIN_PASSWORD,
+    ADMIN_USERNAME,
+    AGENT_PASSWORD,
+    AGENT_USERNAME,
+    find_demo_website,
+)
+
+#: A speech bubble in the demo's green: browsers ask every site for /favicon.ico.
+FAVICON_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">'
+    '<path fill="#0b6e4f" d="M4 4h24a2 2 0 0 1 2 2v15a2 2 0 0 1-2 2H13l-7 6v-6H4a2 2 0 0 1'
+    '-2-2V6a2 2 0 0 1 2-2z"/><path fill="#fff" d="M9 11h14v2H9zm0 4h10v2H9z"/></svg>'
+)
 
 
 def index(request: HttpRequest) -> HttpResponse:
     """The host site's home page: where the widget sits, and where agents go."""
     context = {
         "website": find_demo_website(),
-        # Only a development server shows the demo login on its home page.
+        # Only a development server shows the demo logins on its home page.
         "agent_login": (AGENT_USERNAME, AGENT_PASSWORD) if settings.DEBUG else None,
+        "admin_login": (ADMIN_USERNAME, ADMIN_PASSWORD) if settings.DEBUG else None,
     }
     return render(request, "demo/index.html", context)
+
+
+@require_safe
+@cache_control(public=True, max_age=86400)
+def favicon(request: HttpRequest) -> HttpResponse:
+    """The site's icon, for every page (the admin's and the dashboard's too)."""
+    return HttpResponse(FAVICON_SVG, content_type="image/svg+xml")

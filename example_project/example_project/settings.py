@@ -65,8 +65,6 @@ MIDDLEWARE = [
     # First, so that even responses made by later middleware carry CORS headers.
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    # Serves /static/ inside the Django app, so uvicorn and daphne need no static setup.
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -154,8 +152,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 
-# Agents sign in through the admin's login page.
-LOGIN_URL = "admin:login"
+# No LOGIN_URL: agents sign in on django_livechat's own page (livechat/login/).
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -169,9 +166,10 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+# django_livechat serves its own scripts (under /livechat/assets/). The admin's files are
+# served by asgi.py from the apps' static folders, with no collectstatic; a production
+# site runs collectstatic into STATIC_ROOT and lets its web server or CDN serve that.
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-# Serve straight from the apps' static folders, so no collectstatic is needed to try it.
-WHITENOISE_USE_FINDERS = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -6,13 +6,12 @@
  * ``"../shared/x.js"``) and every module's top-level names are unique, so the modules
  * are concatenated in dependency order inside one closure.
  *
- * The dashboard loads ES modules as they are, so the shared modules are also published,
- * unchanged but for a first line, to static/django_livechat/shared/ for it to import.
+ * js/dashboard/build.mjs bundles the dashboard with the same ``bundle(entry)``.
  *
- *   node js/widget/build.mjs           write the bundle and the shared modules
- *   node js/widget/build.mjs --check   exit 1 if any of them is not current
+ *   node js/widget/build.mjs           write the bundle
+ *   node js/widget/build.mjs --check   exit 1 if it is not current
  */
-import { readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -20,8 +19,6 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const STATIC = resolve(HERE, "../../src/django_livechat/static/django_livechat");
 export const ENTRY = join(HERE, "main.js");
 export const OUTPUT = join(STATIC, "widget.js");
-export const SHARED = resolve(HERE, "../shared");
-export const SHARED_OUTPUT = join(STATIC, "shared");
 const IMPORT = /^import \{[^}]*\} from "(\.\/[\w-]+\.js|\.\.\/shared\/[\w-]+\.js)";\n/gm;
 const DECLARATION = /^(?:export )?(?:const|let|var|class|function\*?|async function) ?([\w$]+)/gm;
 
@@ -53,6 +50,19 @@ export function bundle(entry = ENTRY) {
       .replace(/^[ \t]*\/\*\*[\s\S]*?\*\/\n/gm, "")
       .replace(/^[ \t]*\/\/.*\n/gm, "")
       .replace(/^(.*[;,{([)\]]) +\/\/ [^"'`\n]*$/gm, "$1")
+      // Indentation and blank lines go too, and a line ending in an opening bracket or a
+      // comma is joined with the next (no semicolon is ever inserted there). So a
+      // multi-line template literal must depend on neither its indentation nor its breaks.
+      .replace(/^[ \t]+/gm, "")
+      .replace(/\n{2,}/g, "\n")
+      .split("\n")
+      .reduce((lines, line) => {
+        const last = lines.at(-1);
+        if (last !== undefined && /[{([,]$/.test(last) && !last.includes("//")) lines[lines.length - 1] += line;
+        else lines.push(line);
+        return lines;
+      }, [])
+      .join("\n")
       .trim();
     return `// ${name}\n${code}\n`;
   });
@@ -66,13 +76,7 @@ export function bundle(entry = ENTRY) {
 
 /** Every file the build writes: {path: content}. */
 export function outputs() {
-  const files = { [OUTPUT]: bundle() };
-  for (const name of readdirSync(SHARED).filter((file) => file.endsWith(".js")).sort()) {
-    const source = readFileSync(join(SHARED, name), "utf8");
-    files[join(SHARED_OUTPUT, name)] =
-      `// Published by js/widget/build.mjs from js/shared/${name}: edit that file.\n` + source;
-  }
-  return files;
+  return { [OUTPUT]: bundle() };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

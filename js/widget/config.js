@@ -15,6 +15,8 @@ export const DEFAULT_LABELS = {
   "online": "Online",
   "connecting": "Connecting…",
   "offline": "Offline",
+  "away": "Away",
+  "awayText": "No one is here right now. Leave a message and we will reply as soon as we can.",
   "typing": "Support is typing…",
   "sending": "Sending…",
   "failed": "Not delivered.",
@@ -25,7 +27,11 @@ export const DEFAULT_LABELS = {
   "resolved": "This conversation was marked resolved.",
   "reopened": "This conversation was reopened.",
   "refused": "The chat is not available on this site.",
-  "error": "Something went wrong. Please try again."
+  "error": "Something went wrong. Please try again.",
+  "auto": "Automatic reply",
+  "charsLeft": "{count} characters left",
+  "tooLong": "This message is too long: at most {max} characters.",
+  "empty": "Type a message first."
 };
 
 export const CONFIG_DEFAULTS = {

@@ -7,7 +7,7 @@ import { httpClient } from "./http.js";
 import { Outbox } from "./outbox.js";
 import { Chime } from "./sound.js";
 import { VisitorStore } from "./storage.js";
-import { Transport } from "./transport.js";
+import { REFUSED, SOCKET, Transport } from "./transport.js";
 import { View } from "./view.js";
 
 const EVENTS = ["message", "open", "close", "status", "sound"];
@@ -19,6 +19,7 @@ export class ChatWidget {
     this.listeners = Object.fromEntries(EVENTS.map((name) => [name, new Set()]));
     this.user = {};
     this.isOpen = false;
+    this.agents = undefined; // agents online: unknown until the server says
     this.log = new MessageLog();
     this.outbox = new Outbox();
     this.store = new VisitorStore(localStorageOf(env), config.websiteId);
@@ -47,11 +48,12 @@ export class ChatWidget {
       },
     });
     this.typingOn = { remote: false, local: false };
+    this.openKey = "django-livechat-open:" + config.websiteId;
     this.view.mount();
     this.view.setMuted(this.store.state.muted);
     env.addEventListener("storage", (event) => this.storageChanged(event));
     env.addEventListener("online", () => this.transport.wake());
-    env.addEventListener("offline", () => this.onState(this.transport.state, false));
+    env.addEventListener("offline", () => this.onState());
     env.document.addEventListener("visibilitychange", () => this.updateUnread());
     const saved = this.savedSession();
     // A visitor who chatted before gets the replies that came meanwhile: join at once.
@@ -61,6 +63,8 @@ export class ChatWidget {
       this.transport.session = saved;
       this.transport.connect();
     }
+    // The panel was open before this reload (in this tab): open again, keep the focus.
+    if (this.tabStorage()?.getItem(this.openKey)) this.open(false);
   }
 
   // ------------------------------------------------------------------ the host page's API
@@ -82,13 +86,16 @@ export class ChatWidget {
     return Object.freeze(api);
   }
 
-  open() {
+  open(focus = true) {
     this.use();
     if (this.isOpen) return;
     this.isOpen = true;
-    this.view.setOpen(true);
-    if (!this.transport.state) this.onState("connecting", true);
+    this.keepOpen(true);
+    this.view.setOpen(true, focus);
+    // A new visitor learns at once whether the server is there and anyone is online.
+    if (!this.transport.session && this.agents === undefined) this.transport.probe();
     this.transport.connect();
+    this.onState();
     this.updateUnread();
     this.emit("open");
   }
@@ -96,6 +103,7 @@ export class ChatWidget {
   close() {
     if (!this.isOpen) return;
     this.isOpen = false;
+    this.keepOpen(false);
     this.view.setOpen(false);
     this.emit("close");
   }
@@ -106,16 +114,20 @@ export class ChatWidget {
   }
 
   /**
-   * Who the visitor is: sent when a conversation starts. A conversation started for
-   * another identified person is left, so the next message starts a new one.
+   * Who the visitor is: sent when a conversation starts. An anonymous conversation is
+   * kept and named at once; one started for another identified person is left, so the
+   * next message starts a new one.
    */
   setUser(user) {
     this.user = { ...(user || {}) };
     const session = this.transport.session;
     const identifier = this.user.identifier ? String(this.user.identifier) : "";
-    if (session && session.userIdentifier && session.userIdentifier !== identifier) {
+    if (!session || session.userIdentifier === identifier) return;
+    if (session.userIdentifier) {
       this.transport.adopt(null);
       this.onSessionLost();
+    } else if (identifier) {
+      this.transport.reidentify();
     }
   }
 
@@ -179,7 +191,8 @@ export class ChatWidget {
   // ------------------------------------------------------------------ transport hooks
 
   identity() {
-    const { identifier, identifier_hash: hash, name, email } = this.user;
+    const { identifier, name, email } = this.user;
+    const hash = this.user.identifier_hash || this.user.hash;
     const { location, navigator, document } = this.env;
     const metadata = {
       page: (location.origin + location.pathname).slice(0, 500),
@@ -203,7 +216,9 @@ export class ChatWidget {
     return this.log.highest;
   }
 
-  onSession(session) {
+  onSession(session, created) {
+    // The server started another conversation (the token's belonged to someone else).
+    if (created && this.log.highest) this.onSessionLost();
     this.store.update({
       conversationId: session.conversationId,
       visitorToken: session.visitorToken,
@@ -266,8 +281,25 @@ export class ChatWidget {
     this.view.item(item);
   }
 
-  onState(state, reachable) {
-    this.view.setConnection(state, reachable && this.env.navigator.onLine !== false);
+  onState() {
+    this.view.setConnection(this.transport.state, this.status());
+  }
+
+  onPresence(count) {
+    this.agents = count;
+    this.onState();
+  }
+
+  /**
+   * What the header says: "online" or "away" (no agent online) when a transport works
+   * (the socket is open, or the last HTTP call was answered), "offline" when neither
+   * does, "connecting" before either has.
+   */
+  status() {
+    const { state, reachable } = this.transport;
+    if (state === REFUSED || this.env.navigator.onLine === false) return "offline";
+    if (state === SOCKET || reachable) return this.agents === 0 ? "away" : "online";
+    return reachable === false ? "offline" : state ? "connecting" : "";
   }
 
   // ------------------------------------------------------------------ helpers
@@ -295,6 +327,23 @@ export class ChatWidget {
     if (this.store.read().soundSeq >= seq) return false;
     this.store.update({ soundSeq: seq });
     return true;
+  }
+
+  /** Kept for reloads of this tab (sessionStorage), once the visitor has used the chat. */
+  keepOpen(open) {
+    try {
+      if (this.store.enabled) this.tabStorage()[open ? "setItem" : "removeItem"](this.openKey, "1");
+    } catch {
+      // Storage blocked: a reload starts closed.
+    }
+  }
+
+  tabStorage() {
+    try {
+      return this.env.sessionStorage;
+    } catch {
+      return null; // blocked, as localStorage can be
+    }
   }
 
   savedSession() {

@@ -56,5 +56,7 @@ export function httpClient(apiUrl, fetchImpl) {
     open: (body) => call("POST", "conversations/", "", body),
     post: (token, message, clientId) => call("POST", "messages/", token, { message, client_id: clientId }),
     list: (token, afterSeq) => call("GET", "messages/?after_seq=" + afterSeq, token),
+    /** The website's widget settings (look, texts) and how many agents are online. */
+    widget: (websiteId) => call("GET", "websites/" + websiteId + "/widget/"),
   };
 }

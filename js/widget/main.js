@@ -2,9 +2,16 @@
  * Entry point: read the configuration, start the widget once the page has a body, and
  * publish ``window.LiveChat``. Calls queued before it loaded
  * (``window.LiveChat = window.LiveChat || []; LiveChat.push(fn)``) run with the API.
+ *
+ * Configured by the template tag (``settingsLoaded``), the widget starts at once; else it
+ * first asks the server for the website's look and texts (a few seconds at most), which the
+ * page's own ``window.ChatBotConfig`` still overrides.
  */
 import { resolveConfig } from "./config.js";
 import { ChatWidget } from "./controller.js";
+import { httpClient } from "./http.js";
+
+const SETTINGS_WAIT = 3000; // ms: a slow server does not hold the launcher back longer
 
 function start() {
   if (window.LiveChat && window.LiveChat.version) return; // loaded twice
@@ -18,21 +25,36 @@ function start() {
   }
   // Without an apiUrl, the chat server is the one that served this script.
   const fallback = script && script.src ? { apiUrl: new URL("/livechat/", script.src).href } : null;
-  const config = resolveConfig([fallback, fromTag, window.ChatBotConfig], location.href);
+  const configure = (settings) => resolveConfig([fallback, fromTag, settings, window.ChatBotConfig], location.href);
+  let config = configure(null);
   if (!config.websiteId) {
     console.error("django_livechat: no websiteId in the configuration; the chat is off");
     return;
   }
-  if (!config.nonce && script) config.nonce = script.nonce || "";
+  const nonce = config.nonce || (script && script.nonce) || "";
   const queued = Array.isArray(window.LiveChat) ? window.LiveChat : [];
-  const boot = () => {
-    const api = new ChatWidget(config, window).api();
+  const boot = (settings) => {
+    config = configure(settings);
+    config.nonce = nonce;
+    const widget = new ChatWidget(config, window);
+    if (settings) widget.transport.presence(settings);
+    const api = widget.api();
     window.LiveChat = api;
     queued.forEach((fn) => api.push(fn));
     document.dispatchEvent(new CustomEvent("livechat:ready", { detail: api }));
   };
-  if (document.body) boot();
-  else document.addEventListener("DOMContentLoaded", boot, { once: true });
+  const settings =
+    fromTag && fromTag.settingsLoaded
+      ? Promise.resolve(null)
+      : Promise.race([
+          // Unknown website, old server, no network: the defaults, quietly.
+          httpClient(config.apiUrl, (...args) => fetch(...args)).widget(config.websiteId).catch(() => null),
+          new Promise((resolve) => setTimeout(resolve, SETTINGS_WAIT, null)),
+        ]);
+  settings.then((found) => {
+    if (document.body) boot(found);
+    else document.addEventListener("DOMContentLoaded", () => boot(found), { once: true });
+  });
 }
 
 start();

@@ -20,7 +20,7 @@ export class Outbox {
   }
 
   add(text) {
-    const item = { clientId: this.newId(), text, state: PENDING, error: "", retryable: true, via: "" };
+    const item = { clientId: this.newId(), text, state: PENDING, error: "", retryable: true, via: "", code: "" };
     this.items.set(item.clientId, item);
     return item;
   }
@@ -40,10 +40,10 @@ export class Outbox {
   }
 
   /** Sending failed; a retryable failure is tried again when the connection comes back. */
-  fail(clientId, error, retryable) {
+  fail(clientId, error, retryable, code = "") {
     const item = this.items.get(clientId);
     if (!item || item.state !== PENDING) return undefined;
-    Object.assign(item, { state: FAILED, error: error || "", retryable: Boolean(retryable), via: "" });
+    Object.assign(item, { state: FAILED, error: error || "", retryable: Boolean(retryable), via: "", code });
     return item;
   }
 

@@ -1,11 +1,12 @@
 /**
  * The widget's CSS, inside its shadow root. ``:host`` rules are !important: in the
  * cascade an important declaration of the shadow tree beats the page's important ones,
- * so global rules such as ``* { … !important }`` cannot reach the widget. Sizes are in
+ * so global rules such as ``* { … !important }`` cannot reach the widget; ``all:initial``
+ * already resets every other property of the host (size, margin, opacity, transform…). Sizes are in
  * px, never rem, which the page's root font size would scale.
  */
 export const STYLESHEET = `
-:host{all:initial!important;position:fixed!important;z-index:2147483647!important;display:block!important;inset:auto 20px 20px auto!important;width:auto!important;height:auto!important;margin:0!important;padding:0!important;border:0!important;background:none!important;overflow:visible!important;visibility:visible!important;opacity:1!important;transform:none!important;filter:none!important;pointer-events:auto!important;max-width:none!important;max-height:none!important;min-width:0!important;min-height:0!important;clip-path:none!important;contain:none!important}
+:host{all:initial!important;position:fixed!important;z-index:2147483647!important;display:block!important;inset:auto 20px 20px auto!important}
 :host([data-position=left]){inset:auto auto 20px 20px!important}
 .lc{--brand:#0b6e4f;--on-brand:#fff;--bg:#fff;--fg:#1f2933;--muted:#5f6b7a;--line:#d9dee3;--bubble:#eef1f4;--danger:#c0262d;font:16px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:var(--fg);text-align:left;-webkit-text-size-adjust:100%}
 .lc[data-theme=dark]{--bg:#1d232b;--fg:#e8edf2;--muted:#a3adb8;--line:#38414c;--bubble:#2b333d;--danger:#ff7b80}
@@ -25,7 +26,8 @@ header{display:flex;align-items:center;gap:4px;padding:12px 8px 12px 18px;backgr
 h2{margin:0;font-size:17px;font-weight:650;line-height:1.3}
 .status{display:flex;align-items:center;gap:6px;margin:0;font-size:13px;opacity:.92}
 .status::before{content:"";width:8px;height:8px;border-radius:50%;background:#a8b3bf}
-.status[data-online]::before{background:#46e0a5}
+.status[data-status=online]::before{background:#46e0a5}
+.status[data-status=away]::before{background:#f5c451}
 .icon{display:grid;place-items:center;width:44px;height:44px;padding:0;border:0;border-radius:10px;background:none}
 .icon:hover{background:rgba(127,127,127,.22)}
 .log{flex:1;display:flex;flex-direction:column;gap:10px;padding:14px;overflow-y:auto;overscroll-behavior:contain}
@@ -40,6 +42,11 @@ h2{margin:0;font-size:17px;font-weight:650;line-height:1.3}
 .meta button{padding:0 4px;border:0;background:none;font-size:12px;font-weight:700;text-decoration:underline}
 .note{align-self:center;max-width:92%;margin:0;font-size:13px;color:var(--muted);text-align:center}
 .note.error{color:var(--danger)}
+.away{padding:0 16px 8px}
+.hint{margin:0;padding:0 16px;font-size:13px;color:var(--muted)}
+.hint:empty{display:none}
+textarea[aria-invalid]{border-color:var(--danger)}
+.send[aria-disabled=true]{opacity:.6;cursor:default}
 .typing{margin:0;padding:0 16px 8px;font-size:13px;font-style:italic;color:var(--muted)}
 form{display:flex;align-items:flex-end;gap:8px;margin:0;padding:10px;border-top:1px solid var(--line)}
 textarea{flex:1;min-width:0;min-height:44px;max-height:132px;margin:0;padding:10px 12px;border:1px solid var(--line);border-radius:12px;background:var(--bg);color:var(--fg);font:inherit;font-size:16px;line-height:1.4;resize:none}

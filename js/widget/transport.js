@@ -11,6 +11,9 @@
  * - A lost socket reconnects with exponential backoff and jitter, up to the retry limit;
  *   then the widget works over HTTP polling and tries the socket again now and then. A
  *   socket silent for too long (no pong to the heartbeat) counts as lost.
+ * - A lost socket, or a first attempt that fails, asks HTTP at once (the conversation's
+ *   messages, or without one the website's widget settings), so the status line says
+ *   within seconds whether the server is reachable at all, and how many agents are online.
  * - Live delivery may drop events, so nothing relies on it alone: every (re)join asks for
  *   the messages after the last seq held, a hole below a message or a pong naming a newer
  *   seq is repaired with a history request, and while the socket is down with a
@@ -38,7 +41,8 @@ export class Transport {
   /**
    * ``hooks``: identity(), lastSeq(), highestSeq(), onSession(session, created),
    * onSessionLost(), onMessages(afterSeq | null, messages), onTyping(event),
-   * onStatus(event), onError(error), onItem(item), onState(state, reachable).
+   * onStatus(event), onError(error), onItem(item), onState(state, reachable),
+   * onPresence(agentsOnline).
    * ``env``: WebSocket, setTimeout, clearTimeout, random.
    */
   constructor({ config, http, outbox, hooks, env }) {
@@ -52,7 +56,7 @@ export class Transport {
     this.ws = null;
     this.ready = false; // the socket is open and identified
     this.state = "";
-    this.reachable = true; // the last HTTP call reached the server
+    this.reachable = null; // the last HTTP call reached the server (null: none made yet)
     this.timers = {};
     this.opening = null; // an HTTP identify in flight
     this.working = 0; // HTTP posts waiting for the responder's reply
@@ -112,20 +116,18 @@ export class Transport {
     this.socketClosed(ws, { code: 1006 });
   }
 
-  /** Identify on the open socket: rejoin, or start a conversation for waiting messages. */
+  /**
+   * Identify on the open socket: rejoin, or start a conversation for waiting messages. A
+   * visitor named (setUser) after an anonymous start is named in the rejoin, which keeps
+   * the conversation.
+   */
   identify() {
     if (!this.socketOpen()) return false;
     this.identifying = true;
     if (this.session) {
       this.historyFrom = this.hooks.lastSeq();
       this.catchUp.begin(CONVERSATION); // the history that follows the rejoin
-      this.sendFrame({
-        type: "identify",
-        website_id: this.config.websiteId,
-        conversation_id: this.session.conversationId,
-        visitor_token: this.session.visitorToken,
-        last_seq: this.historyFrom,
-      });
+      this.sendFrame({ type: "identify", ...this.rejoin(), last_seq: this.historyFrom });
       return true;
     }
     if (this.outbox.pending().length && !this.opening) {
@@ -152,7 +154,10 @@ export class Transport {
       case "chat_message":
         return this.receive(null, [frame]);
       case "pong":
+        this.presence(frame);
         return this.checkGap(Number.isInteger(frame.last_seq) ? frame.last_seq : 0);
+      case "presence":
+        return this.presence(frame);
       case "typing":
         return this.hooks.onTyping(frame);
       case "status":
@@ -196,6 +201,7 @@ export class Transport {
 
   identified(frame) {
     this.identifying = false;
+    this.presence(frame);
     const created = !this.session || this.session.conversationId !== frame.conversation_id;
     this.setSession(frame, created);
     this.ready = true;
@@ -245,6 +251,7 @@ export class Transport {
   }
 
   socketClosed(ws, event) {
+    const opened = this.state === SOCKET;
     this.ws = null;
     this.ready = this.identifying = false;
     this.heartbeat.stop();
@@ -255,7 +262,9 @@ export class Transport {
     if (event.code === CLOSE_FORBIDDEN) return this.refused();
     // No message waits for a reconnect (but one told to wait keeps waiting).
     for (const item of this.outbox.pending()) if (item.via === "ws" || !item.via) this.sendHttp(item);
-    this.startPolling();
+    // Is the server down, or only the socket? Asked once, not on every attempt.
+    if (opened || this.reachable === null) this.probe();
+    else this.startPolling();
     this.scheduleReconnect();
   }
 
@@ -379,6 +388,7 @@ export class Transport {
         .open(this.identity())
         .then((frame) => {
           this.setReachable(true);
+          this.presence(frame);
           if (!this.session) this.setSession(frame, true);
           this.identify(); // a socket open without a conversation joins it now
           return this.session;
@@ -402,7 +412,7 @@ export class Transport {
     this.cancel("ack:" + item.clientId);
     // A refusal is explained once, by the error note, not on every message.
     const detail = error.code === "FORBIDDEN" || error.code === "INVALID_WEBSITE" ? "" : error.detail;
-    if (this.outbox.fail(item.clientId, detail, error.retryable)) this.hooks.onItem(item, error);
+    if (this.outbox.fail(item.clientId, detail, error.retryable, error.code)) this.hooks.onItem(item, error);
   }
 
   // ------------------------------------------------------------------ polling
@@ -419,6 +429,7 @@ export class Transport {
       const afterSeq = this.hooks.lastSeq();
       const page = await this.http.list(session.visitorToken, afterSeq);
       this.setReachable(true);
+      this.presence(page);
       if (session !== this.session) return;
       this.receive(afterSeq, page.messages || []);
       if (page.has_more && page.messages.length) return this.poll();
@@ -432,7 +443,49 @@ export class Transport {
     this.startPolling();
   }
 
+  /** Does HTTP reach the server? Asked when the socket fails, and by a new visitor. */
+  async probe() {
+    if (this.session) {
+      this.cancel("poll");
+      return this.poll();
+    }
+    try {
+      this.presence(await this.http.widget(this.config.websiteId));
+      this.setReachable(true);
+    } catch (error) {
+      this.setReachable(error.code !== NETWORK); // any answer means the server is up
+    }
+  }
+
+  /**
+   * The visitor was named (setUser) while the conversation is anonymous: the same
+   * conversation gets the identity, over the socket or HTTP; a new token comes back.
+   */
+  reidentify() {
+    if (!this.session) return;
+    // The socket stays usable meanwhile: the server answers frames in order.
+    if (this.socketOpen()) return this.identify();
+    this.http.open(this.rejoin()).then((frame) => {
+      this.setReachable(true);
+      this.presence(frame);
+      if (this.session) this.setSession(frame, frame.conversation_id !== this.session.conversationId);
+    }, () => {}); // offline: the next rejoin names the visitor
+  }
+
   // ------------------------------------------------------------------ plumbing
+
+  /** A rejoin's fields, and the visitor's identity while the conversation is anonymous. */
+  rejoin() {
+    const identity = this.identity();
+    const { conversationId, visitorToken, userIdentifier } = this.session;
+    const named = identity.user_identifier && !userIdentifier ? identity : { website_id: identity.website_id };
+    return { ...named, conversation_id: conversationId, visitor_token: visitorToken };
+  }
+
+  /** ``agents_online`` of an identified frame, a presence event, a pong or an HTTP answer. */
+  presence(data) {
+    if (data && Number.isInteger(data.agents_online)) this.hooks.onPresence(data.agents_online);
+  }
 
   receive(afterSeq, messages) {
     for (const message of messages) {

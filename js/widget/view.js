@@ -17,6 +17,7 @@ const ICONS = {
 export class View {
   constructor(config, actions, doc) {
     this.labels = config.labels;
+    this.max = config.maxMessageLength;
     this.doc = doc;
     this.bySeq = new Map();
     this.byClient = new Map();
@@ -33,20 +34,24 @@ export class View {
     this.log = h("div", { class: "log", role: "log", "aria-live": "polite", "aria-label": L.title, tabindex: "0" },
       h("p", { class: "note" }, L.greeting));
     this.typingLine = h("p", { class: "typing", "aria-live": "polite", hidden: true }, L.typing);
+    // No maxlength: a paste over the limit is refused with a reason, never silently cut.
     this.input = h("textarea", {
-      id: "lc-input", rows: "1", placeholder: L.placeholder, maxlength: String(config.maxMessageLength),
-      autocomplete: "off",
+      id: "lc-input", rows: "1", placeholder: L.placeholder, autocomplete: "off", "aria-describedby": "lc-hint",
     });
+    // aria-disabled, not disabled: it stays in the tab order, and pressed it says why not.
+    this.sendButton = h("button", { type: "submit", class: "send", "aria-disabled": "true" }, L.send);
+    this.hint = h("p", { id: "lc-hint", class: "hint", "aria-live": "polite" });
+    this.away = h("p", { class: "note away", hidden: true }, L.awayText);
     this.form = h("form", {},
       h("label", { class: "sr", for: "lc-input" }, L.inputLabel),
       this.input,
-      h("button", { type: "submit", class: "send" }, L.send));
+      this.sendButton);
     this.panel = h("section", { id: "lc-panel", class: "panel", "aria-label": L.title, hidden: true },
       h("header", {},
         h("div", { class: "heading" }, h("h2", {}, L.title), this.status),
         config.sound ? this.sound : "",
         h("button", { type: "button", class: "icon close", "aria-label": L.closeChat }, this.icon("close"))),
-      this.log, this.typingLine, this.form);
+      this.log, this.typingLine, this.away, this.hint, this.form);
     this.unread = h("span", { id: "lc-unread", class: "sr" });
     this.badge = h("span", { class: "badge", "aria-hidden": "true", hidden: true });
     this.launcher = h("button", {
@@ -63,25 +68,48 @@ export class View {
     this.panel.onkeydown = (event) => {
       if (event.key === "Escape") actions.close();
     };
-    this.form.onsubmit = (event) => {
-      event.preventDefault();
-      if (actions.send(this.input.value)) {
+    const submit = () => {
+      const size = this.checkInput();
+      if (!size || size > this.max) this.hint.textContent = size ? this.tooLong() : L.empty;
+      else if (actions.send(this.input.value)) {
         this.input.value = "";
         this.grow();
+        this.checkInput();
       }
       this.input.focus();
+    };
+    this.form.onsubmit = (event) => {
+      event.preventDefault();
+      submit();
     };
     this.input.onkeydown = (event) => {
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
         event.preventDefault();
-        this.form.requestSubmit();
+        submit();
       }
     };
     this.input.oninput = () => {
       this.grow();
-      actions.typing(Boolean(this.input.value.trim()));
+      actions.typing(this.checkInput() > 0);
     };
     this.retry = (clientId) => actions.retry(clientId);
+  }
+
+  /**
+   * The input's length (in characters, as the server counts them) against the limit: a
+   * count near it, the reason over it, Send disabled while there is nothing to send.
+   */
+  checkInput() {
+    const size = [...this.input.value.trim()].length;
+    const left = this.max - size;
+    this.sendButton.setAttribute("aria-disabled", !size);
+    this.input.toggleAttribute("aria-invalid", left < 0);
+    this.hint.textContent = left < 0 ? this.tooLong() : left < this.max / 10 ? this.labels.charsLeft.replace("{count}", left) : "";
+    return size;
+  }
+
+  tooLong() {
+    return this.labels.tooLong.replace("{max}", this.max);
   }
 
   el(tag, attrs, children) {
@@ -138,7 +166,7 @@ export class View {
     if (0.299 * r + 0.587 * g + 0.114 * b > 170) box.style.setProperty("--on-brand", "#111");
   }
 
-  setOpen(open) {
+  setOpen(open, focus = true) {
     this.panel.hidden = !open;
     this.box.toggleAttribute("data-open", open);
     this.launcher.setAttribute("aria-expanded", String(open));
@@ -146,7 +174,7 @@ export class View {
     this.launcher.firstChild.replaceWith(this.icon(open ? "close" : "chat"));
     if (open) {
       this.scroll(true);
-      this.input.focus();
+      if (focus) this.input.focus();
     }
   }
 
@@ -154,12 +182,13 @@ export class View {
     this.launcher.focus();
   }
 
-  setConnection(state, online) {
-    const L = this.labels;
+  /** ``status``: online, away (no agent online), connecting, offline, or "" (not started). */
+  setConnection(state, status) {
     this.host.dataset.connection = state;
-    const text = state === "connecting" ? L.connecting : online && state !== "refused" ? L.online : L.offline;
-    this.status.textContent = state ? text : "";
-    this.status.toggleAttribute("data-online", text === L.online);
+    this.host.dataset.status = status;
+    this.status.textContent = status ? this.labels[status] : "";
+    this.status.dataset.status = status;
+    this.away.hidden = status !== "away";
   }
 
   setTyping(on) {
@@ -182,8 +211,17 @@ export class View {
   message(message) {
     if (this.bySeq.has(message.seq)) return;
     const pending = this.byClient.get(message.client_id);
-    const row = this.bubble(message.role, message.message, message.role === "agent" ? message.sender_name : "");
+    const { role } = message;
+    const who = role === "agent" ? message.sender_name : role === "assistant" ? this.labels.auto : "";
+    const row = this.bubble(role, message.message, who);
     row.dataset.seq = message.seq;
+    const time = new Date(message.timestamp);
+    if (message.timestamp && !isNaN(time)) {
+      const stamp = this.el("time", { datetime: message.timestamp, title: time.toLocaleString() }, [
+        time.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }),
+      ]);
+      row.append(this.el("p", { class: "meta" }, [stamp]));
+    }
     this.bySeq.set(message.seq, row);
     const stick = this.nearBottom() || Boolean(pending);
     if (pending) {
@@ -217,7 +255,8 @@ export class View {
     }
     const retry = this.el("button", { type: "button" }, [this.labels.retry]);
     retry.onclick = () => this.retry(item.clientId);
-    meta.replaceChildren([this.labels.failed, item.error].filter(Boolean).join(" ") + " ", retry);
+    const reason = item.code === "MESSAGE_TOO_LONG" ? this.tooLong() : item.error;
+    meta.replaceChildren([this.labels.failed, reason].filter(Boolean).join(" ") + " ", retry);
   }
 
   note(text, kind) {

@@ -98,15 +98,40 @@ class WebsiteAdmin(WebsiteScopedAdmin):
     search_fields = ["name", "id", "allowed_origins"]
     filter_horizontal = ["agents"]
     readonly_fields = ["id", "identity_secret_state", "created_at"]
-    fields = [
-        "id",
-        "name",
-        "is_active",
-        "allowed_origins",
-        "auto_response_text",
-        "agents",
-        "identity_secret_state",
-        "created_at",
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "id",
+                    "name",
+                    "is_active",
+                    "allowed_origins",
+                    "auto_response_text",
+                    "agents",
+                    "identity_secret_state",
+                    "created_at",
+                ]
+            },
+        ),
+        (
+            _("Widget appearance"),
+            {
+                "fields": [
+                    "widget_color",
+                    "widget_theme",
+                    "widget_position",
+                    "widget_title",
+                    "widget_greeting",
+                    "widget_away_text",
+                ],
+                "description": _(
+                    "How this website's chat widget looks and what it says. A blank field "
+                    "uses the LIVECHAT setting, else the built-in default; the template "
+                    "tag's arguments on a page win over both."
+                ),
+            },
+        ),
     ]
     actions = ["regenerate_identity_secret"]
 
@@ -169,13 +194,36 @@ class WebsiteAdmin(WebsiteScopedAdmin):
         )
 
 
-class MessageInline(ReadOnlyAdminMixin, admin.TabularInline):
+#: Long unbroken text (a URL, a pasted token) breaks anywhere rather than widen the page.
+WRAPPED = "white-space: pre-wrap; overflow-wrap: anywhere; word-break: break-word"
+
+
+def wrapped(text: str) -> str:
+    return format_html('<div style="{}">{}</div>', WRAPPED, text)
+
+
+class WrappedContentMixin:
+    @admin.display(description=_("content"))
+    def wrapped_content(self, obj: Message) -> str:
+        """The message's text, wrapped however long its words are."""
+        return wrapped(obj.content)
+
+
+class MessageInline(WrappedContentMixin, ReadOnlyAdminMixin, admin.TabularInline):
     model = Message
     extra = 0
     can_delete = False
     ordering = ["seq"]
-    fields = ["seq", "role", "content", "is_auto", "is_manual", "sender", "created_at"]
-    readonly_fields = ["seq", "role", "content", "is_auto", "is_manual", "sender", "created_at"]
+    fields = ["seq", "role", "wrapped_content", "is_auto", "is_manual", "sender", "created_at"]
+    readonly_fields = [
+        "seq",
+        "role",
+        "wrapped_content",
+        "is_auto",
+        "is_manual",
+        "sender",
+        "created_at",
+    ]
     show_change_link = True
 
 
@@ -220,8 +268,16 @@ class ConversationAdmin(ReadOnlyAdminMixin, WebsiteScopedAdmin):
 
 
 @admin.register(Message)
-class MessageAdmin(ReadOnlyAdminMixin, WebsiteScopedAdmin):
-    list_display = ["conversation", "seq", "role", "short_content", "is_auto", "created_at"]
+class MessageAdmin(WrappedContentMixin, ReadOnlyAdminMixin, WebsiteScopedAdmin):
+    list_display = [
+        "conversation",
+        "website",
+        "seq",
+        "role",
+        "short_content",
+        "is_auto",
+        "created_at",
+    ]
     list_filter = [
         "role",
         "is_auto",
@@ -230,13 +286,27 @@ class MessageAdmin(ReadOnlyAdminMixin, WebsiteScopedAdmin):
         "created_at",
     ]
     search_fields = ["content", "client_id", "conversation__id", "conversation__visitor_identifier"]
-    list_select_related = ["conversation"]
+    # The conversation's and the website's names, without a query per row.
+    list_select_related = ["conversation__website"]
+    fields = [
+        "id",
+        "conversation",
+        "seq",
+        "role",
+        "wrapped_content",
+        "client_id",
+        "is_auto",
+        "is_manual",
+        "sender",
+        "metadata",
+        "created_at",
+    ]
     readonly_fields = [
         "id",
         "conversation",
         "seq",
         "role",
-        "content",
+        "wrapped_content",
         "client_id",
         "is_auto",
         "is_manual",
@@ -245,6 +315,11 @@ class MessageAdmin(ReadOnlyAdminMixin, WebsiteScopedAdmin):
         "created_at",
     ]
 
-    @admin.display(description="content")
+    @admin.display(description=_("content"))
     def short_content(self, obj: Message) -> str:
-        return obj.content if len(obj.content) <= 80 else obj.content[:79] + "…"
+        text = obj.content if len(obj.content) <= 80 else obj.content[:79] + "…"
+        return wrapped(text)
+
+    @admin.display(description=_("website"), ordering="conversation__website__name")
+    def website(self, obj: Message) -> str:
+        return obj.conversation.website.name

@@ -16,6 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
 from django_livechat.conf import DEFAULTS
+from django_livechat.models import is_css_color
 from django_livechat.ratelimit import PROCESS_LOCAL_BACKENDS
 
 # Raised by redis-py 8 to 5 s, equal to channels-redis' blocking pop: its receive loop then
@@ -56,6 +57,10 @@ def _is_text(value: Any) -> bool:
 
 def _is_optional_positive_int(value: Any) -> bool:
     return value is None or _is_positive_int(value)
+
+
+def _is_optional_text(value: Any) -> bool:
+    return value is None or _is_text(value)
 
 
 def _is_optional_uuid(value: Any) -> bool:
@@ -100,6 +105,7 @@ VALUE_RULES: dict[str, tuple[str, Callable[[Any], bool], str]] = {
         "a relative path ending in '/', such as 'ws/livechat/'",
     ),
     "SQLITE_WAL": ("E016", _is_bool, "a bool"),
+    "ASSETS_FROM_STATIC": ("E028", _is_bool, "a bool"),
     "RESPONDER_CONCURRENCY": ("E019", _is_positive_int, "a positive integer"),
     "HEARTBEAT_INTERVAL": ("E020", _is_positive_number, "a positive number of seconds"),
     "RATE_LIMIT_ADDRESS_MESSAGES": (
@@ -121,6 +127,12 @@ VALUE_RULES: dict[str, tuple[str, Callable[[Any], bool], str]] = {
     "RATE_LIMIT_SOCKET_TYPING": ("E025", _is_non_negative_int, "an integer >= 0 (0 turns it off)"),
     "RATE_LIMIT_CACHE": ("E026", _is_cache_alias, "the alias of a cache in CACHES"),
     "TRUSTED_PROXIES": ("E027", _is_non_negative_int, "an integer >= 0 (0 trusts no proxy)"),
+    "WIDGET_COLOR": ("E031", is_css_color, "a CSS colour such as '#0b6e4f'"),
+    "WIDGET_POSITION": ("E032", lambda v: v in ("left", "right"), "'left' or 'right'"),
+    "WIDGET_THEME": ("E033", lambda v: v in ("light", "dark", "auto"), "'light', 'dark' or 'auto'"),
+    "WIDGET_TITLE": ("E034", _is_optional_text, "None or a non-empty string"),
+    "WIDGET_GREETING": ("E035", _is_optional_text, "None or a non-empty string"),
+    "WIDGET_AWAY_TEXT": ("E036", _is_optional_text, "None or a non-empty string"),
 }
 
 
@@ -155,21 +167,38 @@ def check_settings(**kwargs: Any) -> list[CheckMessage]:
             )
     if "RESPONDER" in user:
         errors.extend(_check_responder(user["RESPONDER"]))
+    if user.get("AGENT_DISPLAY_NAME") is not None:
+        errors.extend(_check_agent_display_name(user["AGENT_DISPLAY_NAME"]))
     return errors
 
 
-def _check_responder(path: Any) -> list[CheckMessage]:
-    problem = None
+def _check_agent_display_name(path: Any) -> list[CheckMessage]:
+    problem = _callable_problem(path)
+    if problem is None:
+        return []
+    return [
+        Error(
+            f"LIVECHAT['AGENT_DISPLAY_NAME'] {problem}: {path!r}.",
+            hint="Point it at a callable taking the agent's user and returning the name "
+            "visitors see, or set it to None.",
+            id="django_livechat.E037",
+        )
+    ]
+
+
+def _callable_problem(path: Any) -> str | None:
+    """What is wrong with a dotted path to a callable (None: nothing)."""
     if not isinstance(path, str) or not path:
-        problem = "must be a dotted path string"
-    else:
-        try:
-            target = import_string(path)
-        except ImportError as exc:
-            problem = f"cannot be imported ({exc})"
-        else:
-            if not callable(target):
-                problem = "is not callable"
+        return "must be a dotted path string"
+    try:
+        target = import_string(path)
+    except ImportError as exc:
+        return f"cannot be imported ({exc})"
+    return None if callable(target) else "is not callable"
+
+
+def _check_responder(path: Any) -> list[CheckMessage]:
+    problem = _callable_problem(path)
     if problem is None:
         return []
     return [

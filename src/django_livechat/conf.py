@@ -42,10 +42,22 @@ DEFAULTS: dict[str, Any] = {
     "RECONNECT_BASE_DELAY": 1.0,
     "DEFAULT_WEBSITE_ID": None,
     "HEARTBEAT_INTERVAL": 25.0,
+    # The widget's look and texts; a website's own (admin) win, template-tag arguments
+    # win over both. None: the built-in (translated) text.
+    "WIDGET_COLOR": "#0b6e4f",
+    "WIDGET_POSITION": "right",
+    "WIDGET_THEME": "light",
+    "WIDGET_TITLE": None,
+    "WIDGET_GREETING": None,
+    "WIDGET_AWAY_TEXT": None,
+    # What visitors see as an agent's name: None, or a dotted path to callable(user) -> str.
+    "AGENT_DISPLAY_NAME": None,
     # Transport.
     "WS_PATH_PREFIX": "ws/livechat/",
     # Storage.
     "SQLITE_WAL": False,
+    # Assets: False serves them from the app's own assets/ route, True from static().
+    "ASSETS_FROM_STATIC": False,
 }
 
 
@@ -149,12 +161,48 @@ class LivechatSettings:
         return float(self._get("HEARTBEAT_INTERVAL"))
 
     @property
+    def WIDGET_COLOR(self) -> str:
+        return str(self._get("WIDGET_COLOR"))
+
+    @property
+    def WIDGET_POSITION(self) -> str:
+        return str(self._get("WIDGET_POSITION"))
+
+    @property
+    def WIDGET_THEME(self) -> str:
+        return str(self._get("WIDGET_THEME"))
+
+    @property
+    def WIDGET_TITLE(self) -> str | None:
+        return self._optional_text("WIDGET_TITLE")
+
+    @property
+    def WIDGET_GREETING(self) -> str | None:
+        return self._optional_text("WIDGET_GREETING")
+
+    @property
+    def WIDGET_AWAY_TEXT(self) -> str | None:
+        return self._optional_text("WIDGET_AWAY_TEXT")
+
+    @property
+    def AGENT_DISPLAY_NAME(self) -> str | None:
+        return self._optional_text("AGENT_DISPLAY_NAME")
+
+    def _optional_text(self, name: str) -> str | None:
+        value = self._get(name)
+        return None if value is None else str(value)
+
+    @property
     def WS_PATH_PREFIX(self) -> str:
         return str(self._get("WS_PATH_PREFIX"))
 
     @property
     def SQLITE_WAL(self) -> bool:
         return bool(self._get("SQLITE_WAL"))
+
+    @property
+    def ASSETS_FROM_STATIC(self) -> bool:
+        return bool(self._get("ASSETS_FROM_STATIC"))
 
 
 livechat_settings = LivechatSettings()

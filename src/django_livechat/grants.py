@@ -9,7 +9,9 @@ sockets concerned in every process, after the change is committed:
 * a user saved (deactivated, say), deleted, or given or taken permissions or groups,
   and a group's permissions changed (for its members);
 * a user logging out (their dashboards on that session close);
-* a website saved (switched off, say): its visitors' sockets.
+* a website saved (switched off, say): its visitors' sockets;
+* a user deleted while their dashboard is open: the visitors of the websites they were
+  online for hear the new ``agents_online`` (their presence rows went with them).
 
 Each socket then asks the pipeline again (:mod:`django_livechat.pipeline.access`).
 """
@@ -27,7 +29,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
-from django_livechat.models import Website
+from django_livechat.models import AgentPresence, Website
 
 logger = logging.getLogger(__name__)
 
@@ -107,8 +109,20 @@ def user_saved(sender: Any, instance: Any, update_fields: Any = None, **kwargs: 
     announce_agents([instance.pk])
 
 
+def user_deleting(sender: Any, instance: Any, **kwargs: Any) -> None:
+    # The user's presence rows go with them (a cascade): remember whose visitors to tell.
+    instance._livechat_present_on = list(
+        AgentPresence.objects.filter(user=instance).values_list("website_id", flat=True)
+    )
+
+
 def user_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
     announce_agents([instance.pk])
+    websites = set(getattr(instance, "_livechat_present_on", ()))
+    if websites:
+        from django_livechat.pipeline.presence import tell_visitors
+
+        _announce(lambda: tell_visitors(websites))
 
 
 def user_rights_changed(
@@ -155,6 +169,7 @@ def connect_receivers() -> None:
     user_model = get_user_model()
     m2m_changed.connect(website_agents_changed, sender=Website.agents.through, dispatch_uid=UID)
     post_save.connect(user_saved, sender=user_model, dispatch_uid=UID)
+    pre_delete.connect(user_deleting, sender=user_model, dispatch_uid=UID)
     post_delete.connect(user_deleted, sender=user_model, dispatch_uid=UID)
     for relation in ("user_permissions", "groups"):
         through = getattr(user_model, relation, None)

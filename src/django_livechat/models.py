@@ -2,15 +2,61 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from django_livechat.origins import normalize_origin, validate_origin_list
+
+#: Colour names CSS knows beyond the hex and functional forms (the common ones; a
+#: colour the browser does not know would leave the widget in its default colour).
+_CSS_COLOR_NAMES = """
+    black silver gray grey white maroon red purple fuchsia green lime olive yellow navy blue
+    teal aqua orange aliceblue antiquewhite aquamarine azure beige bisque blanchedalmond
+    blueviolet brown burlywood cadetblue chartreuse chocolate coral cornflowerblue cornsilk
+    crimson cyan darkblue darkcyan darkgoldenrod darkgray darkgrey darkgreen darkkhaki
+    darkmagenta darkolivegreen darkorange darkorchid darkred darksalmon darkseagreen
+    darkslateblue darkslategray darkslategrey darkturquoise darkviolet deeppink deepskyblue
+    dimgray dimgrey dodgerblue firebrick floralwhite forestgreen gainsboro ghostwhite gold
+    goldenrod greenyellow honeydew hotpink indianred indigo ivory khaki lavender
+    lavenderblush lawngreen lemonchiffon lightblue lightcoral lightcyan lightgoldenrodyellow
+    lightgray lightgrey lightgreen lightpink lightsalmon lightseagreen lightskyblue
+    lightslategray lightslategrey lightsteelblue lightyellow limegreen linen magenta
+    mediumaquamarine mediumblue mediumorchid mediumpurple mediumseagreen mediumslateblue
+    mediumspringgreen mediumturquoise mediumvioletred midnightblue mintcream mistyrose
+    moccasin navajowhite oldlace olivedrab orangered orchid palegoldenrod palegreen
+    paleturquoise palevioletred papayawhip peachpuff peru pink plum powderblue rebeccapurple
+    rosybrown royalblue saddlebrown salmon sandybrown seagreen seashell sienna skyblue
+    slateblue slategray slategrey snow springgreen steelblue tan thistle tomato turquoise
+    violet wheat whitesmoke yellowgreen
+"""
+CSS_COLOR_NAMES = frozenset(_CSS_COLOR_NAMES.split())
+_CSS_HEX = re.compile(r"^#(?:[0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
+_CSS_FUNCTION = re.compile(r"^(?:rgb|rgba|hsl|hsla)\(\s*[0-9.,%\s/+-]+(?:deg)?[0-9.,%\s/+-]*\)$")
+
+
+def is_css_color(value: object) -> bool:
+    """Whether ``value`` is a CSS colour the widget can use: hex, rgb()/hsl(), or a name."""
+    if not isinstance(value, str):
+        return False
+    text = value.strip()
+    return bool(
+        _CSS_HEX.match(text) or _CSS_FUNCTION.match(text) or text.lower() in CSS_COLOR_NAMES
+    )
+
+
+def validate_css_color(value: str) -> None:
+    if value and not is_css_color(value):
+        raise ValidationError(
+            _("Enter a CSS colour: #0b6e4f, rgb(11, 110, 79) or a name such as teal."),
+            code="invalid_color",
+        )
 
 
 def generate_identity_secret() -> str:
@@ -51,6 +97,50 @@ class Website(models.Model):
         blank=True,
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # The widget's look and texts; blank falls back to LIVECHAT, then the built-ins.
+    widget_color = models.CharField(
+        _("widget colour"),
+        max_length=64,
+        blank=True,
+        validators=[validate_css_color],
+        help_text=_("The brand colour of the widget (for example #0b6e4f); blank: the default."),
+    )
+    widget_position = models.CharField(
+        _("widget position"),
+        max_length=8,
+        blank=True,
+        choices=[("left", _("Bottom left")), ("right", _("Bottom right"))],
+        help_text=_("Where the chat button sits; blank: the default."),
+    )
+    widget_theme = models.CharField(
+        _("widget theme"),
+        max_length=8,
+        blank=True,
+        choices=[
+            ("light", _("Light")),
+            ("dark", _("Dark")),
+            ("auto", _("The visitor's preference")),
+        ],
+        help_text=_("Light or dark colours; blank: the default."),
+    )
+    widget_title = models.CharField(
+        _("widget title"),
+        max_length=80,
+        blank=True,
+        help_text=_("The heading of the chat panel; blank: the default."),
+    )
+    widget_greeting = models.CharField(
+        _("widget greeting"),
+        max_length=300,
+        blank=True,
+        help_text=_("The first line a visitor reads in the panel; blank: the default."),
+    )
+    widget_away_text = models.CharField(
+        _("widget away text"),
+        max_length=300,
+        blank=True,
+        help_text=_("Shown when no agent is online; blank: the default."),
+    )
 
     class Meta:
         verbose_name = _("website")
@@ -126,7 +216,8 @@ class Conversation(models.Model):
 
     def __str__(self) -> str:
         who = self.visitor_identifier or _("anonymous visitor")
-        return f"{who} @ {self.website_id}"
+        # The website's name, not its UUID (the admin's lists select it with the row).
+        return f"{who} @ {self.website}"
 
 
 class Message(models.Model):
@@ -256,3 +347,43 @@ class ReadMarker(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} read {self.conversation_id} up to #{self.last_read_seq}"
+
+
+class AgentPresence(models.Model):
+    """One open dashboard socket of an agent, for one website it serves.
+
+    Written when the socket opens, refreshed by its heartbeat and deleted when it closes;
+    a row whose process died expires at ``expires_at``. The number of distinct users with
+    an unexpired row for a website is its ``agents_online``, in every server process.
+    """
+
+    channel_name = models.CharField(_("channel name"), max_length=200)
+    website = models.ForeignKey(
+        Website,
+        on_delete=models.CASCADE,
+        related_name="agent_presences",
+        verbose_name=_("website"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="livechat_presences",
+        verbose_name=_("agent"),
+    )
+    expires_at = models.DateTimeField(_("expires at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("agent presence")
+        verbose_name_plural = _("agent presences")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel_name", "website"], name="livechat_presence_unique"
+            ),
+        ]
+        indexes = [
+            # agents_online: a website's unexpired rows.
+            models.Index(fields=["website", "expires_at"], name="livechat_presence_count_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} on {self.website_id} until {self.expires_at:%H:%M:%S}"

@@ -22,6 +22,8 @@ LABELS: dict[str, Any] = {
     "online": _("Online"),
     "connecting": _("Connecting…"),
     "offline": _("Offline"),
+    "away": _("Away"),
+    "awayText": _("No one is here right now. Leave a message and we will reply as soon as we can."),
     "typing": _("Support is typing…"),
     "sending": _("Sending…"),
     "failed": _("Not delivered."),
@@ -33,4 +35,8 @@ LABELS: dict[str, Any] = {
     "reopened": _("This conversation was reopened."),
     "refused": _("The chat is not available on this site."),
     "error": _("Something went wrong. Please try again."),
+    "auto": _("Automatic reply"),
+    "charsLeft": _("{count} characters left"),
+    "tooLong": _("This message is too long: at most {max} characters."),
+    "empty": _("Type a message first."),
 }

@@ -196,13 +196,14 @@ def test_post_an_agent_message(sites, ann, api):
     message = response.json()["message"]
     assert (message["seq"], message["role"], message["message"]) == (3, "agent", "On its way!")
     assert message["is_manual"] is True and message["is_auto"] is False
-    assert message["sender_name"] == "Ann Agent"
+    assert message["sender_name"] == "Ann Agent"  # agents see the full name
     stored = Message.objects.get(pk=message["message_id"])
     assert stored.sender == sites["ann"]
-    for channel in (to_visitor, to_dashboards):
+    # Visitors see the first name (never the username).
+    for channel, name in ((to_visitor, "Ann"), (to_dashboards, "Ann Agent")):
         frames = async_to_sync(received)(channel)
         assert [f for f in frames if f["type"] == "chat_message"] == [
-            {"type": "chat_message", **message}
+            {"type": "chat_message", **message, "sender_name": name}
         ]
 
     # The same client_id: the stored message, nothing new sent.

@@ -13,6 +13,7 @@ OPERATIONS = {
     ("/livechat/api/conversations/", "post"): "livechat_open_conversation",
     ("/livechat/api/messages/", "post"): "livechat_post_message",
     ("/livechat/api/messages/", "get"): "livechat_list_messages",
+    ("/livechat/api/websites/{website_id}/widget/", "get"): "livechat_widget_settings",
     # The agents' API (tests/api/test_agent_api.py).
     ("/livechat/api/agent/conversations/", "get"): "livechat_agent_list_conversations",
     (

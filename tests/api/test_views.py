@@ -57,7 +57,9 @@ def test_create_a_conversation(api, website):
         "visitor_token",
         "status",
         "conversation_status",
+        "agents_online",
     }
+    assert data["agents_online"] == 0
     assert data["type"] == "identified"
     assert data["status"] == "success"
     assert data["conversation_status"] == "open"
@@ -74,6 +76,7 @@ def test_create_a_conversation(api, website):
         "conversation_id": data["conversation_id"],
         "messages": [],
         "has_more": False,
+        "agents_online": 0,
     }
 
 

@@ -20,17 +20,7 @@ from typing import Any
 import pytest
 
 from tests.live_server import WEBSITE_NAME, LiveServer
-
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from tests.services import CHROMIUM_ARGS
 
 
 @pytest.fixture(autouse=True)

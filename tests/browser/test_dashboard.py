@@ -60,14 +60,15 @@ def console_errors(page: Any) -> list[str]:
     return errors
 
 
-def log_in_to_dashboard(page: Any, base_url: str) -> None:
-    page.goto(f"{base_url}livechat/dashboard/")
-    # Anonymous: sent to the project's LOGIN_URL (the admin's), and back after it.
-    assert "/admin/login/" in page.url
+def log_in_to_dashboard(page: Any, base_url: str, hash: str = "") -> None:
+    page.goto(f"{base_url}livechat/dashboard/{hash}")
+    # Anonymous: sent to the sign-in page (the project's LOGIN_URL, or the app's own).
     page.fill("#id_username", AGENT[0])
     page.fill("#id_password", AGENT[1])
-    page.click("input[type=submit]")
+    page.click("[type=submit]")
     page.wait_for_url(re.compile(r".*/livechat/dashboard/$"))
+    if hash:
+        page.goto(f"{base_url}livechat/dashboard/{hash}")
     page.wait_for_selector("#lc-connection[data-state=online]")
 
 
@@ -94,9 +95,9 @@ def test_visitor_and_agent_chat_live(live_server, browser):
         other_tab.wait_for_selector("#lc-connection[data-state=online]")
         for tab in (dashboard, other_tab):
             tab.select_option("#lc-notify", "desktop")
-        # One tab leads the alerts, the other stays quiet.
-        expect(dashboard.locator("body")).to_have_attribute("data-alert-tab", "true")
-        expect(other_tab.locator("body")).to_have_attribute("data-alert-tab", "false")
+        # One tab leads the alerts, the other stays quiet and says so.
+        expect(other_tab.locator("#lc-notify-where")).to_be_visible()
+        expect(dashboard.locator("#lc-notify-where")).to_be_hidden()
         unread_before = title_count(dashboard)
 
         # ---- the visitor's page: the widget loads without errors
@@ -195,7 +196,8 @@ def test_visitor_and_agent_chat_live(live_server, browser):
         expect(agent_reply).to_contain_text(
             "Hi, I'm here to help: shipping to Norway is free.", timeout=AT_ONCE_MS
         )
-        expect(agent_reply.locator(".who")).to_have_text("agent")
+        # Visitors see the agent's first name (the demo's agent is Alex), never the username.
+        expect(agent_reply.locator(".who")).to_have_text("Alex")
         expect(visitor_typing).to_be_hidden()
         expect(thread.locator('[data-seq="5"]')).to_contain_text("here to help")
         expect(dashboard.locator("#lc-typing")).to_have_text("")
@@ -320,36 +322,228 @@ def test_a_message_lost_on_its_way_to_the_dashboard_arrives_all_the_same(live_se
         context.close()
 
 
-def test_a_reply_the_server_refuses_shows_failed_with_a_retry(live_server, browser):
+class RecordedSockets:
+    """The page's dashboard sockets, routed to the real server: what the page sent (parsed)
+    is in ``sent``, and ``cut()`` drops the current one as a lost connection would."""
+
+    def __init__(self, page: Any) -> None:
+        self.sent: list[dict[str, Any]] = []
+        self.routes: list[Any] = []
+        page.route_web_socket(re.compile(r"/ws/livechat/dashboard/$"), self.route)
+
+    def route(self, ws: Any) -> None:
+        server = ws.connect_to_server()
+        self.routes.append(ws)
+
+        def to_server(message: str | bytes) -> None:
+            if isinstance(message, str):
+                self.sent.append(json.loads(message))
+            server.send(message)
+
+        ws.on_message(to_server)
+        server.on_message(ws.send)
+
+    def cut(self) -> None:
+        self.routes[-1].close(code=4000, reason="cut by the test")
+
+    def replies(self, client_id: str) -> list[dict[str, Any]]:
+        return [
+            f for f in self.sent if f.get("type") == "agent_message" and f["client_id"] == client_id
+        ]
+
+
+def start_conversation(server: Any, text: str, prefix: str) -> tuple[str, str]:
+    """A visitor (over HTTP) starts a conversation with ``text``: (its id, the visitor)."""
+    who = f"{prefix}-{uuid.uuid4().hex[:8]}@example.com"
+    started = visitor_api(
+        server, "conversations/", {"website_id": server.website_id, "user_identifier": who}
+    )
+    visitor_api(
+        server, "messages/", {"message": text, "client_id": "v-1"}, started["visitor_token"]
+    )
+    return started["conversation_id"], who
+
+
+def test_a_refused_reply_is_failed_with_a_retry_and_not_resent_on_reconnect(live_server, browser):
     from playwright.sync_api import expect
 
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context = browser.new_context(viewport=DESKTOP)
     try:
         context.set_default_timeout(20_000)
+        expect.set_options(timeout=20_000)
         page = context.new_page()
+        errors = console_errors(page)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        sockets = RecordedSockets(page)
         log_in_to_dashboard(page, live_server.url)
-        who = f"refused-{uuid.uuid4().hex[:8]}@example.com"
-        started = visitor_api(
-            live_server,
-            "conversations/",
-            {"website_id": live_server.website_id, "user_identifier": who},
-        )
-        visitor_api(
-            live_server,
-            "messages/",
-            {"message": "Hello?", "client_id": "v-1"},
-            started["visitor_token"],
+        conversation, who = start_conversation(
+            live_server, "Hello? The form at https://example.com/help?x=1 fails.", "refused"
         )
         page.locator(f'#lc-list button[aria-label*="{who}"]').click()
         expect(page.locator('#lc-log [data-seq="2"]')).to_be_visible()
+        assert page.evaluate("location.hash") == f"#conversation={conversation}"
 
-        page.locator("#lc-input").fill("x" * 5000)  # over MAX_MESSAGE_LENGTH
+        # Links in messages open elsewhere; each message has its time, the full date on hover.
+        link = page.locator('#lc-log [data-seq="1"] a')
+        expect(link).to_have_attribute("href", "https://example.com/help?x=1")
+        expect(link).to_have_attribute("target", "_blank")
+        expect(link).to_have_attribute("rel", "noopener noreferrer nofollow")
+        stamp = page.locator('#lc-log [data-seq="1"] time')
+        expect(stamp).to_have_attribute("datetime", re.compile(r"^\d{4}-\d\d-\d\dT"))
+        expect(stamp).to_have_text(re.compile(r"\d"))
+        assert len(stamp.get_attribute("title") or "") > len(stamp.inner_text())
+
+        # A reply over MAX_MESSAGE_LENGTH: refused, that reply failed, with the reason and Retry.
+        page.locator("#lc-input").fill("x" * 5000)
         page.locator("#lc-input").press("Enter")
         failed = page.locator("#lc-log .lc-failed")
         expect(failed).to_contain_text("not sent")
+        expect(failed.locator(".lc-msg-error")).to_contain_text("Not sent:")
         expect(failed.get_by_role("button", name="Retry")).to_be_visible()
         expect(page.locator("#lc-alert")).to_be_visible()
-        stored = live_server.call("messages", started["conversation_id"])
-        assert [m["role"] for m in stored] == ["user", "assistant"]
+        client_id = failed.get_attribute("data-client-id")
+        assert client_id and len(sockets.replies(client_id)) == 1
+
+        # The connection drops and comes back: the refused reply is not sent again.
+        sockets.cut()
+        expect(page.locator("#lc-connection[data-state=online]")).to_have_count(0, timeout=5_000)
+        expect(page.locator("#lc-connection")).to_have_attribute("data-state", "online")
+        page.wait_for_timeout(1_500)
+        assert len(sockets.routes) == 2
+        assert len(sockets.replies(client_id)) == 1, "a refused reply is never resent by itself"
+        expect(failed).to_have_count(1)
+
+        # Retry sends the same reply again (refused again: still too long).
+        failed.get_by_role("button", name="Retry").click()
+        page.wait_for_function(
+            "() => document.querySelectorAll('#lc-log .lc-failed button').length === 1"
+        )
+        assert len(sockets.replies(client_id)) == 2
+        # A reply that fits goes through.
+        page.locator("#lc-input").fill("Sorry, try again please.")
+        page.locator("#lc-input").press("Enter")
+        expect(page.locator('#lc-log [data-seq="3"]')).to_contain_text("try again please")
+        stored = live_server.call("messages", conversation)
+        assert [m["role"] for m in stored] == ["user", "assistant", "agent"]
+
+        # A reload reopens the conversation named in the address.
+        page.reload()
+        expect(page.locator("#lc-title")).to_have_text(who)
+        expect(page.locator('#lc-log [data-seq="3"]')).to_contain_text("try again please")
+        assert errors == []
     finally:
         context.close()
+
+
+def test_the_dashboard_on_a_phone_and_axe_at_both_widths(live_server, browser):
+    from playwright.sync_api import expect
+
+    from tests.browser.axe import assert_accessible
+
+    context = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True)
+    try:
+        context.set_default_timeout(20_000)
+        expect.set_options(timeout=20_000)
+        page = context.new_page()
+        errors = console_errors(page)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        log_in_to_dashboard(page, live_server.url)
+        conversation, who = start_conversation(live_server, "Hi from my phone", "phone")
+        item = page.locator(f'#lc-list button[aria-label*="{who}"]')
+        expect(page.locator("#lc-conversation")).to_be_hidden()
+        item.click()
+
+        # Two views: the list is gone, the conversation fills the screen.
+        expect(page.locator('#lc-log [data-seq="1"]')).to_contain_text("Hi from my phone")
+        expect(page.locator(".lc-inbox")).to_be_hidden()
+        boxes = {name: page.locator(name).bounding_box() for name in PHONE_PARTS}
+        for name, box in boxes.items():
+            assert box is not None, name
+            assert box["x"] >= 0 and box["y"] >= 0, (name, box)
+            assert box["x"] + box["width"] <= PHONE["width"] + 0.5, (name, box)
+            assert box["y"] + box["height"] <= PHONE["height"] + 0.5, (name, box)
+        names = list(boxes)
+        for index, first in enumerate(names):
+            for second in names[index + 1 :]:
+                assert not overlap(boxes[first], boxes[second]), (first, second, boxes)
+        assert boxes["#lc-log"]["height"] >= 150, boxes["#lc-log"]
+        assert page.evaluate(
+            "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+        ), "nothing scrolls sideways"
+        assert page.evaluate("document.documentElement.scrollHeight") <= PHONE["height"]
+
+        # The visitor's details are folded, and open on a tap.
+        details = page.locator("#lc-details")
+        expect(details).to_be_hidden()
+        page.locator("#lc-visitor-box summary").click()
+        expect(details).to_contain_text(who)
+        page.locator("#lc-visitor-box summary").click()
+
+        assert_accessible(page)
+
+        # The agent replies from the phone.
+        page.locator("#lc-input").fill("Happy to help on any screen.")
+        page.locator("#lc-send").click()
+        expect(page.locator("#lc-log [data-seq]").last).to_contain_text("any screen")
+        stored = live_server.call("messages", conversation)
+        assert stored[-1]["text"] == "Happy to help on any screen."
+
+        # Back to the list.
+        page.locator("#lc-back").click()
+        expect(item).to_be_visible()
+        expect(page.locator("#lc-conversation")).to_be_hidden()
+        assert page.evaluate("location.hash") == ""
+
+        # The same page at desktop width with the conversation open: axe again.
+        page.set_viewport_size(DESKTOP)
+        item.click()
+        expect(page.locator('#lc-log [data-seq="1"]')).to_be_visible()
+        expect(page.locator(".lc-inbox")).to_be_visible()
+        expect(page.locator("#lc-details")).to_contain_text(who)
+        assert_accessible(page)
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_the_sign_in_page_and_signing_out(live_server, browser):
+    from playwright.sync_api import expect
+
+    from tests.browser.axe import assert_accessible
+
+    context = browser.new_context(viewport=PHONE)
+    try:
+        context.set_default_timeout(20_000)
+        page = context.new_page()
+        page.goto(f"{live_server.url}livechat/login/?next=/livechat/dashboard/")
+        expect(page).to_have_title("Sign in to live chat")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Sign in to live chat")
+        assert_accessible(page)
+        page.get_by_label("Username").fill(AGENT[0])
+        page.get_by_label("Password").fill(AGENT[1])
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(re.compile(r".*/livechat/dashboard/$"))
+        expect(page.locator("#lc-me")).to_have_text(re.compile(r"\S"))
+        # The demo's agent is staff: the header links to the admin.
+        expect(page.get_by_role("link", name="Admin")).to_have_attribute("href", "/admin/")
+
+        page.get_by_role("button", name="Sign out").click()
+        page.wait_for_url(lambda url: "/livechat/dashboard/" not in url)
+        page.goto(f"{live_server.url}livechat/dashboard/")
+        expect(page.locator("#id_username")).to_be_visible()  # signed out: asked to sign in
+    finally:
+        context.close()
+
+
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 375, "height": 667}
+PHONE_PARTS = ("#lc-log", "#lc-input", "#lc-send")
+
+
+def overlap(a: dict[str, float], b: dict[str, float]) -> bool:
+    return not (
+        a["x"] + a["width"] <= b["x"]
+        or b["x"] + b["width"] <= a["x"]
+        or a["y"] + a["height"] <= b["y"]
+        or b["y"] + b["height"] <= a["y"]
+    )

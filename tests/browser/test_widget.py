@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from tests.browser.axe import DESKTOP, PHONE, assert_accessible
 from tests.browser.wire import DropOneFrame
 from tests.live_server import FAST_RECONNECT, LiveServer, embed_snippet, screenshot_path
 
@@ -37,6 +38,8 @@ window.WebSocket = class BlockedWebSocket {
   close() {}
 };
 """
+ONLINE_OR_AWAY = re.compile(r"^(Online|Away)$")
+AWAY_TEXT = "No one is here right now. Leave a message and we will reply as soon as we can."
 # What a visitor's eyes and the tests read: the widget's rows in the log.
 ROWS = """() => [...document.querySelector("livechat-widget").shadowRoot
   .querySelectorAll(".log .msg")].map((row) => ({
@@ -139,7 +142,8 @@ def test_first_message_reply_typing_gone_second_message_reply(page, live_server)
     conversation = conversation_id(page, live_server)
     assert stored_texts(live_server, conversation) == [row["text"] for row in shown]
     expect(widget(page)).to_have_attribute("data-connection", "socket")
-    expect(page.locator("livechat-widget .status")).to_have_text("Online")
+    # No agent has a dashboard open.
+    expect(page.locator("livechat-widget .status")).to_have_text("Away")
     assert page.errors == []
 
 
@@ -150,8 +154,7 @@ def test_reload_and_other_tabs_keep_the_conversation_and_its_history(context, pa
     expect(chat_log(page)).to_contain_text(REFUND_A)
     conversation = conversation_id(page, live_server)
 
-    page.reload()
-    open_chat(page)
+    page.reload()  # the panel was open: it opens again by itself
     expect(chat_log(page)).to_contain_text(REFUND_A)
     assert texts(page) == [REFUND_Q, stored_texts(live_server, conversation)[1]]
     assert conversation_id(page, live_server) == conversation
@@ -180,7 +183,7 @@ def test_with_the_websocket_blocked_http_delivers_both_ways(context, page, live_
     expect(chat_log(page)).to_contain_text(SHIP_A)
     # The retry limit reached, the widget works over HTTP polling.
     expect(widget(page)).to_have_attribute("data-connection", "http")
-    expect(page.locator("livechat-widget .status")).to_have_text("Online")
+    expect(page.locator("livechat-widget .status")).to_have_text("Away")  # no agent online
     conversation = conversation_id(page, live_server)
 
     # An agent answers while the visitor has the chat closed: polling brings it, with a badge.
@@ -196,9 +199,11 @@ def test_with_the_websocket_blocked_http_delivers_both_ways(context, page, live_
 
     # Once an agent has answered, the demo's responder stays quiet: the message is stored.
     say(page, "Thanks, Ada!")
-    expect(page.locator("livechat-widget .msg.user[data-seq='6']")).to_have_text("Thanks, Ada!")
+    last = page.locator("livechat-widget .msg.user[data-seq='6'] .bubble")
+    expect(last).to_have_text("Thanks, Ada!")
     assert texts(page) == stored_texts(live_server, conversation)
-    assert [row["who"] for row in rows(page)] == ["", "", "", "", "Ada", ""]
+    auto = "Automatic reply"
+    assert [row["who"] for row in rows(page)] == ["", auto, "", auto, "Ada", ""]
     assert len(page.evaluate("window.__socketAttempts")) >= 3, "the socket was tried first"
 
 
@@ -210,9 +215,13 @@ def test_server_restarted_mid_conversation_nothing_lost_nothing_twice(page, live
     expect(chat_log(page)).to_contain_text(HOURS_A)
     conversation = conversation_id(page, live_server)
 
+    status = page.locator("livechat-widget .status")
+    expect(status).to_have_text(ONLINE_OR_AWAY)
     live_server.stop()
     try:
         expect(widget(page)).not_to_have_attribute("data-connection", "socket")
+        # The socket fails and so does HTTP: "Offline" within the first attempts.
+        expect(status).to_have_text("Offline", timeout=5_000)
         # Written while the server is down: it cannot be delivered, and says so.
         say(page, SHIP_Q)
         failed = page.locator("livechat-widget .msg.failed")
@@ -224,9 +233,10 @@ def test_server_restarted_mid_conversation_nothing_lost_nothing_twice(page, live
         live_server.start()
 
     expect(widget(page)).to_have_attribute("data-connection", "socket")
+    expect(status).to_have_text(ONLINE_OR_AWAY)
     # Resumed after seq 2: the agent's message arrives, and the failed one goes by itself.
     expect(chat_log(page)).to_contain_text("Sorry for the wait.")
-    expect(page.locator("livechat-widget .msg.user[data-seq='4']")).to_have_text(SHIP_Q)
+    expect(page.locator("livechat-widget .msg.user[data-seq='4'] .bubble")).to_have_text(SHIP_Q)
     expect(page.locator("livechat-widget .msg.failed")).to_have_count(0)
     # (After an agent's message the demo's responder stays quiet: no reply to seq 4.)
     stored = stored_texts(live_server, conversation)
@@ -358,6 +368,7 @@ def test_hostile_host_css_changes_nothing_and_the_launcher_stays_on_top(
         # A real click: Playwright refuses if anything else would receive it.
         open_chat(page)
         measured.append(page.evaluate(MEASURE))
+        page.keyboard.press("Escape")  # else the next page opens it by itself (same tab)
     assert measured[0] == measured[1]
 
     # The overlay covers the page, yet the widget gets the pointer.
@@ -370,7 +381,6 @@ def test_hostile_host_css_changes_nothing_and_the_launcher_stays_on_top(
         "LIVECHAT-WIDGET"
     )
     assert page.evaluate("document.elementFromPoint(400, 300).id") == "overlay"
-    page.keyboard.press("Escape")
     page.get_by_role("button", name="Open chat").click()
     expect(page.get_by_role("textbox", name="Type your message")).to_be_visible()
 
@@ -573,3 +583,167 @@ def test_a_hole_below_a_live_message_is_filled_from_history(page, live_server):
     assert [frame["seq"] for frame in wire.dropped] == [3]
     assert [row["seq"] for row in rows(page)] == [1, 2, 3, 4]
     assert texts(page) == stored_texts(live_server, conversation)
+
+
+# ---------------------------------------------------------------------- status, input, look
+
+
+def test_with_websockets_blocked_the_status_is_known_as_soon_as_http_works(page, live_server):
+    # The default retries (8, ~96 s of backoff): the status must not wait for them.
+    page.add_init_script(BLOCKED_WEBSOCKET)
+    page.goto(live_server.url)
+    open_chat(page)
+    status = page.locator("livechat-widget .status")
+    # No agent has a dashboard open: "Away", with the notice, and the visitor can write.
+    expect(status).to_have_text("Away", timeout=5_000)
+    expect(widget(page)).to_have_attribute("data-connection", "connecting")
+    expect(page.get_by_text(AWAY_TEXT)).to_be_visible()
+    say(page, HOURS_Q)
+    expect(chat_log(page)).to_contain_text(HOURS_A)
+    expect(status).to_have_text("Away")
+
+
+def test_input_limit_and_empty_messages_are_explained_never_cut(page, live_server):
+    fast(page, maxMessageLength=20)
+    page.goto(live_server.url)
+    open_chat(page)
+    box = page.get_by_role("textbox", name="Type your message")
+    send = page.get_by_role("button", name="Send")
+    hint = page.locator("livechat-widget #lc-hint")
+    expect(send).to_be_disabled()
+    box.press("Enter")
+    expect(hint).to_have_text("Type a message first.")
+    expect(hint).to_have_attribute("aria-live", "polite")
+    expect(box).to_have_accessible_description("Type a message first.")
+    box.fill("   ")
+    expect(send).to_be_disabled()
+
+    box.fill("x" * 19)
+    expect(hint).to_have_text("1 characters left")
+    pasted = "A pasted text of 31 characters."
+    box.fill(pasted)  # as a paste: nothing is cut
+    expect(box).to_have_value(pasted)
+    expect(hint).to_have_text("This message is too long: at most 20 characters.")
+    expect(box).to_have_attribute("aria-invalid", "")
+    send.click()
+    box.press("Enter")
+    expect(box).to_have_value(pasted)
+    assert rows(page) == [], "nothing sent"
+
+    box.fill("Short enough.")
+    expect(hint).to_have_text("")
+    send.click()
+    expect(page.locator("livechat-widget .msg.user .bubble")).to_have_text("Short enough.")
+    expect(send).to_be_disabled()
+
+
+def test_times_names_and_an_open_panel_survive_a_reload(page, live_server):
+    page.goto(live_server.url)
+    open_chat(page)
+    say(page, HOURS_Q)
+    expect(chat_log(page)).to_contain_text(HOURS_A)
+    conversation = conversation_id(page, live_server)
+    live_server.call("agent_says", conversation, "Ada here.", "Ada")
+    expect(chat_log(page)).to_contain_text("Ada here.")
+    assert [row["who"] for row in rows(page)] == ["", "Automatic reply", "Ada"]
+    stamps = page.locator("livechat-widget .msg time")
+    expect(stamps).to_have_count(3)
+    assert re.fullmatch(r"\d{1,2}:\d{2}( [AP]M)?", stamps.first.inner_text())
+    assert stamps.first.get_attribute("datetime")
+    assert stamps.first.get_attribute("title")
+
+    page.reload()  # the panel was open: it stays open, the conversation shown
+    expect(chat_log(page)).to_contain_text("Ada here.")
+    expect(page.get_by_role("textbox", name="Type your message")).to_be_visible()
+    page.get_by_role("button", name="Close chat").first.click()
+    page.reload()
+    wait_for_api(page)
+    expect(page.get_by_role("textbox", name="Type your message")).to_be_hidden()
+
+
+def test_without_the_tag_the_website_settings_are_fetched(page, live_server, embed_sites):
+    site, _ = embed_sites
+    fetched: list[str] = []
+
+    def settings(route: Any) -> None:
+        fetched.append(route.request.url)
+        route.fulfill(
+            status=200,
+            headers={"Access-Control-Allow-Origin": site.origin},
+            json={
+                "website_id": live_server.website_id,
+                "theme": "dark",
+                "color": "#7a1f5c",
+                "position": "left",
+                "labels": {"title": "Ask Clay & Co.", "openChat": "Ask us"},
+                "agents_online": 0,
+            },
+        )
+
+    page.route("**/api/websites/*/widget/", settings)
+    # The page's own settings still win over the website's.
+    snippet = embed_snippet(live_server, labels={"openChat": "Questions?"})
+    html = PAGE.format(title="Look", style="", extra="", snippet=snippet)
+    page.goto(site.page("/look.html", html))
+    page.get_by_role("button", name="Questions?").click()
+    expect(page.get_by_role("heading", name="Ask Clay & Co.")).to_be_visible()
+    expect(widget(page)).to_have_attribute("data-position", "left")
+    expect(page.locator("livechat-widget .lc")).to_have_attribute("data-theme", "dark")
+    expect(page.locator("livechat-widget .launcher")).to_have_css(
+        "background-color", "rgb(122, 31, 92)"
+    )
+    expect(page.locator("livechat-widget .status")).to_have_text("Away")
+    assert fetched == [f"{live_server.url}livechat/api/websites/{live_server.website_id}/widget/"]
+
+
+def test_setuser_after_an_anonymous_start_keeps_the_conversation(page, live_server):
+    page.goto(live_server.url)
+    open_chat(page)
+    say(page, HOURS_Q)
+    expect(chat_log(page)).to_contain_text(HOURS_A)
+    conversation = conversation_id(page, live_server)
+    identifier = "ann@example.com"
+    identifier_hash = hmac.new(
+        live_server.identity_secret.encode(), identifier.encode(), hashlib.sha256
+    ).hexdigest()
+    user = {"identifier": identifier, "hash": identifier_hash, "name": "Ann"}
+    page.evaluate(f"LiveChat.setUser({json.dumps(user)})")
+    page.wait_for_function(
+        f"JSON.parse(localStorage.getItem('django-livechat:{live_server.website_id}'))"
+        f".userIdentifier === {json.dumps(identifier)}"
+    )
+    assert conversation_id(page, live_server) == conversation
+    stored = live_server.call("conversation", conversation)
+    assert stored["visitor_identifier"] == identifier
+    assert stored["metadata"]["identity_verified"] is True
+    say(page, SHIP_Q)
+    expect(chat_log(page)).to_contain_text(SHIP_A)
+    assert texts(page)[:1] == [HOURS_Q], "the history is kept"
+    assert conversation_id(page, live_server) == conversation
+
+
+@pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_the_open_widget_is_accessible(browser, live_server, size):
+    context = browser.new_context(viewport=size)
+    try:
+        page = context.new_page()
+        # A widget that allows more than the server (4,000): the server refuses the message.
+        page.add_init_script(
+            f"window.ChatBotConfig = {json.dumps({**FAST_RECONNECT, 'maxMessageLength': 5000})};"
+        )
+        page.goto(live_server.url)
+        open_chat(page)
+        say(page, HOURS_Q)
+        expect(chat_log(page)).to_contain_text(HOURS_A)
+        expect(page.get_by_text(AWAY_TEXT)).to_be_visible()  # no agent online
+        say(page, "x" * 4001)
+        failed = page.locator("livechat-widget .msg.failed")
+        expect(failed).to_have_count(1)
+        expect(failed).to_contain_text("This message is too long")
+        expect(page.get_by_role("button", name="Retry")).to_be_visible()
+        say(page, SHIP_Q)  # the refused one does not hold the next back
+        expect(chat_log(page)).to_contain_text(SHIP_A)
+        expect(failed).to_have_count(1)
+        assert_accessible(page)
+    finally:
+        context.close()

@@ -276,14 +276,15 @@ async def test_agent_message_reaches_visitor_and_dashboards_and_stops_auto_repli
         assert to_visitor["message"] == "Hi, I'm Ann."
         assert to_visitor["role"] == "agent"
         assert to_visitor["is_manual"] is True and to_visitor["is_auto"] is False
-        assert to_visitor["sender_name"] == "Ann Agent"
+        # Visitors see the first name; agents the full name.
+        assert to_visitor["sender_name"] == "Ann"
         assert to_visitor["seq"] == 3
         assert to_visitor["client_id"] == "a-1"
         for dashboard in (ann, cat):
-            assert await dashboard.recv() == to_visitor
+            assert await dashboard.recv() == {**to_visitor, "sender_name": "Ann Agent"}
         stored = await Message.objects.select_related("sender").aget(pk=to_visitor["message_id"])
         assert stored.sender == sites["ann"]
-        assert stored.metadata == {"sender_name": "Ann Agent"}
+        assert stored.metadata == {"sender_name": "Ann", "agent_name": "Ann Agent"}
 
         # The same client_id again: stored once, acknowledged to the sender only.
         await ann.send(type="agent_message", conversation_id=cid, message="Hi", client_id="a-1")
@@ -313,8 +314,8 @@ async def test_agent_message_reaches_visitor_and_dashboards_and_stops_auto_repli
         await pipeline.drain()
         events = []
         while not await visitor.ws.receive_nothing(timeout=0.3):
-            events.append(await visitor.recv())
-        assert all(e["type"] == "typing" for e in events), events
+            events.append(await visitor.ws.receive_json_from())
+        assert all(e["type"] in ("typing", "presence") for e in events), events
     assert await Message.objects.filter(conversation_id=cid).acount() == 5
     await visitor.__aexit__()
 

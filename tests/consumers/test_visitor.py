@@ -174,12 +174,12 @@ async def test_ping_pong_before_and_after_identify(website):
         await v.send(type="ping")
         # Once identified, the pong says how far the conversation goes: a client that
         # holds less missed something live and asks for history.
-        assert await v.recv() == {"type": "pong", "last_seq": 0}
+        assert await v.recv() == {"type": "pong", "last_seq": 0, "agents_online": 0}
         await v.send(type="chat_message", message="hi", client_id="p")
         await v.recv_type("chat_message")
         await v.recv_type("chat_message")
         await v.send(type="ping", last_seq=2)
-        assert await v.recv() == {"type": "pong", "last_seq": 2}
+        assert await v.recv() == {"type": "pong", "last_seq": 2, "agents_online": 0}
 
 
 def _without_type(frame: dict[str, Any]) -> dict[str, Any]:
@@ -538,7 +538,7 @@ async def test_errors_about_a_message_name_its_client_id(website):
         error = await assert_error(v, "MESSAGE_TOO_LONG")
         assert error["client_id"] == "pending-7"
         await v.send(type="ping", client_id="not-a-message")
-        assert await v.recv() == {"type": "pong", "last_seq": 0}
+        assert await v.recv() == {"type": "pong", "last_seq": 0, "agents_online": 0}
         await v.send(type="typing", is_typing="yes", client_id="x")
         assert "client_id" not in await assert_error(v, "INVALID_MESSAGE")
 

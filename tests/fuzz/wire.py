@@ -20,7 +20,7 @@ VISITOR_CODES = CLIENT_ERROR_CODES - {errors.NOT_FOUND}
 DASHBOARD_CODES = CLIENT_ERROR_CODES
 #: What each socket may send (docs/protocol.rst).
 VISITOR_EVENTS = frozenset(
-    {"identified", "history", "chat_message", "typing", "status", "error", "pong"}
+    {"identified", "history", "chat_message", "typing", "status", "error", "pong", "presence"}
 )
 DASHBOARD_EVENTS = frozenset(
     {

@@ -1,24 +1,12 @@
 import assert from "node:assert/strict";
-import { readFileSync, readdirSync } from "node:fs";
-import { basename, join } from "node:path";
+import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import vm from "node:vm";
 
-import { OUTPUT, SHARED, SHARED_OUTPUT, bundle, outputs } from "../../js/widget/build.mjs";
+import { OUTPUT, bundle } from "../../js/widget/build.mjs";
 
 test("the committed widget.js is the bundle of js/widget/ (run node js/widget/build.mjs)", () => {
   assert.ok(readFileSync(OUTPUT, "utf8") === bundle(), "widget.js is stale: run node js/widget/build.mjs");
-});
-
-test("the dashboard's copies of js/shared/ are current (run node js/widget/build.mjs)", () => {
-  const sources = readdirSync(SHARED).filter((name) => name.endsWith(".js")).sort();
-  assert.ok(sources.includes("catchup.js"));
-  assert.deepEqual(readdirSync(SHARED_OUTPUT).sort(), sources, "one published copy per shared module, no other");
-  for (const [path, content] of Object.entries(outputs())) {
-    if (path === OUTPUT) continue;
-    assert.ok(readFileSync(path, "utf8") === content, `${basename(path)} is stale: run node js/widget/build.mjs`);
-    assert.ok(content.endsWith(readFileSync(join(SHARED, basename(path)), "utf8")));
-  }
 });
 
 test("the bundle is one classic script: no import or export left, valid syntax", () => {

@@ -63,3 +63,113 @@ test("a reply recovered from history also ends the indicator; a lost 'false' exp
   t.clock.advance(1);
   assert.equal(t.typingNow(), false);
 });
+
+// ---------------------------------------------------------------------- the header's status
+
+function statusOf({ state = "", reachable = null, agents, onLine = true }) {
+  const chat = Object.create(ChatWidget.prototype);
+  const shown = [];
+  Object.assign(chat, {
+    agents,
+    transport: { state, reachable },
+    env: { navigator: { onLine } },
+    view: { setConnection: (transportState, status) => shown.push(status) },
+  });
+  chat.onState();
+  return shown[0];
+}
+
+test("status: online or away when a transport works, offline when none does, connecting before", () => {
+  assert.equal(statusOf({}), "", "not started");
+  assert.equal(statusOf({ state: "connecting" }), "connecting", "nothing has worked yet");
+  assert.equal(statusOf({ state: "socket" }), "online", "agents unknown (an older server): online");
+  assert.equal(statusOf({ state: "socket", agents: 2 }), "online");
+  assert.equal(statusOf({ state: "socket", agents: 0 }), "away");
+  // WebSockets blocked: the socket is still "connecting" (retrying) but HTTP answers.
+  assert.equal(statusOf({ state: "connecting", reachable: true, agents: 1 }), "online");
+  assert.equal(statusOf({ state: "connecting", reachable: true, agents: 0 }), "away");
+  assert.equal(statusOf({ state: "http", reachable: true }), "online");
+  // The server down: the socket fails and so does HTTP.
+  assert.equal(statusOf({ state: "connecting", reachable: false }), "offline");
+  assert.equal(statusOf({ state: "http", reachable: false, agents: 3 }), "offline");
+  assert.equal(statusOf({ state: "socket", reachable: false }), "online", "the socket works");
+  assert.equal(statusOf({ state: "refused", reachable: true }), "offline");
+  assert.equal(statusOf({ state: "socket", onLine: false }), "offline", "the browser is offline");
+});
+
+test("a presence count changes the status at once", () => {
+  const chat = Object.create(ChatWidget.prototype);
+  const shown = [];
+  Object.assign(chat, {
+    transport: { state: "socket", reachable: null },
+    env: { navigator: { onLine: true } },
+    view: { setConnection: (state, status) => shown.push(status) },
+  });
+  chat.onPresence(0);
+  chat.onPresence(1);
+  assert.deepEqual(shown, ["away", "online"]);
+});
+
+// ---------------------------------------------------------------------- setUser
+
+function named(userIdentifier) {
+  const calls = [];
+  const chat = Object.create(ChatWidget.prototype);
+  Object.assign(chat, {
+    transport: {
+      session: userIdentifier === null ? null : { conversationId: "c", visitorToken: "t", userIdentifier },
+      reidentify: () => calls.push("reidentify"),
+      adopt: (session) => calls.push(["adopt", session]),
+    },
+    onSessionLost: () => calls.push("lost"),
+  });
+  return { chat, calls };
+}
+
+test("setUser on an anonymous conversation names it (same conversation); another person starts afresh", () => {
+  let t = named("");
+  t.chat.setUser({ identifier: "ann", hash: "abc" });
+  assert.deepEqual(t.calls, ["reidentify"]);
+  assert.equal(t.chat.user.identifier, "ann");
+  t = named("ann");
+  t.chat.setUser({ identifier: "ann" });
+  assert.deepEqual(t.calls, [], "the same person: nothing to do");
+  t = named("ann");
+  t.chat.setUser({ identifier: "bob" });
+  assert.deepEqual(t.calls, [["adopt", null], "lost"]);
+  t = named(null);
+  t.chat.setUser({ identifier: "ann" });
+  assert.deepEqual(t.calls, [], "no conversation yet: sent when one starts");
+  t = named("");
+  t.chat.setUser({});
+  assert.deepEqual(t.calls, [], "still anonymous");
+});
+
+test("the identity sent: hash (or identifier_hash), name and email in the metadata", () => {
+  const chat = Object.create(ChatWidget.prototype);
+  chat.user = { identifier: "ann", hash: "abc", name: "Ann", email: "ann@example.com" };
+  chat.env = {
+    location: { origin: "https://shop.example", pathname: "/p" },
+    navigator: { language: "en", userAgent: "UA" },
+    document: { title: "Shop" },
+  };
+  const identity = chat.identity();
+  assert.equal(identity.user_identifier, "ann");
+  assert.equal(identity.identifier_hash, "abc");
+  assert.equal(identity.metadata.name, "Ann");
+  assert.equal(identity.metadata.email, "ann@example.com");
+});
+
+test("a new conversation from the server (another person's token) clears the old one's messages", () => {
+  const t = widget();
+  let lost = 0;
+  Object.assign(t.chat, { onSessionLost: () => lost++ });
+  t.chat.store.update = () => {};
+  t.chat.onSession({ conversationId: "c1", visitorToken: "t", userIdentifier: "" }, true);
+  assert.equal(lost, 0, "the first conversation: nothing to clear");
+  t.chat.onMessages(null, [message(1, "user")]);
+  t.chat.onSession({ conversationId: "c1", visitorToken: "t2", userIdentifier: "ann" }, false);
+  assert.equal(lost, 0, "named, same conversation: kept");
+  t.chat.onSession({ conversationId: "c2", visitorToken: "t3", userIdentifier: "ann" }, true);
+  assert.equal(lost, 1);
+});

@@ -1,4 +1,4 @@
-// Fakes the JavaScript suites share (tests/js/ and tests/dashboard_js/): a clock whose
+// Fakes the JavaScript suites share (tests/js/ and tests/js/dashboard/): a clock whose
 // timers run only when a test advances it, and WebSockets a test opens, feeds and drops.
 
 /** Timers that run only when the test advances the clock. */

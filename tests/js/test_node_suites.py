@@ -1,4 +1,5 @@
-"""Runs the widget's JavaScript unit tests (``node --test tests/js/``) inside pytest.
+"""Runs every JavaScript unit test suite inside pytest: the widget's and the shared modules'
+(``tests/js/``) and the dashboard's (``tests/js/dashboard/``), all under node's test runner.
 
 Each ``*.test.mjs`` file is one pytest test, so ``./scripts/test`` runs them with the rest.
 Without Node.js they skip, except on CI (``CI`` set), where a missing node is a failure.
@@ -15,14 +16,14 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-SUITES = sorted(path.name for path in HERE.glob("*.test.mjs"))
+SUITES = sorted(str(path.relative_to(HERE)) for path in HERE.rglob("*.test.mjs"))
 
 
 @pytest.fixture(scope="module")
 def node() -> str:
     found = shutil.which("node")
     if found is None:
-        message = "Node.js (node) is not on PATH: the widget's JavaScript tests cannot run"
+        message = "Node.js (node) is not on PATH: the JavaScript tests cannot run"
         if os.environ.get("CI"):
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
@@ -31,6 +32,7 @@ def node() -> str:
 
 def test_suites_are_found():
     assert {"outbox.test.mjs", "backoff.test.mjs", "messages.test.mjs"} <= set(SUITES)
+    assert {"dashboard/build.test.mjs", "dashboard/replies.test.mjs"} <= set(SUITES)
 
 
 @pytest.mark.parametrize("suite", SUITES)

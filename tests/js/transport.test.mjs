@@ -13,6 +13,7 @@ function fakeHttp() {
     calls: [],
     failures: {},
     stored: [],
+    extra: {}, // fields every answer carries (agents_online)
     async open(body) {
       http.calls.push(["open", body]);
       if (http.failures.open) throw http.failures.open;
@@ -30,7 +31,12 @@ function fakeHttp() {
     async list(token, afterSeq) {
       http.calls.push(["list", token, afterSeq]);
       if (http.failures.list) throw http.failures.list;
-      return { messages: http.stored.filter((m) => m.seq > afterSeq), has_more: false };
+      return { messages: http.stored.filter((m) => m.seq > afterSeq), has_more: false, ...http.extra };
+    },
+    async widget(websiteId) {
+      http.calls.push(["widget", websiteId]);
+      if (http.failures.widget) throw http.failures.widget;
+      return { website_id: websiteId, theme: "dark", ...http.extra };
     },
   };
   return http;
@@ -42,7 +48,7 @@ function setup({ session = null, retries = 2, heartbeat = 25 } = {}) {
   const http = fakeHttp();
   const log = new MessageLog();
   const outbox = new Outbox();
-  const events = { typing: [], errors: [], sessions: [], lost: 0, states: [] };
+  const events = { typing: [], errors: [], sessions: [], lost: 0, states: [], presence: [], reachable: [] };
   const hooks = {
     identity: () => ({ metadata: { page: "/" } }),
     lastSeq: () => log.lastSeq,
@@ -54,7 +60,8 @@ function setup({ session = null, retries = 2, heartbeat = 25 } = {}) {
     onStatus: () => {},
     onError: (error) => events.errors.push(error.code),
     onItem: () => {},
-    onState: (state) => events.states.push(state),
+    onState: (state, reachable) => events.states.push(state) && events.reachable.push(reachable),
+    onPresence: (count) => events.presence.push(count),
   };
   const config = {
     websiteId: "site-1",
@@ -147,7 +154,7 @@ test("no message waits for a reconnect: unconfirmed ones go over HTTP when the s
   t.transport.send(item);
   t.sockets[0].drop();
   await settle();
-  assert.deepEqual(t.http.calls.map((c) => c[0]), ["post"]);
+  assert.deepEqual(t.http.calls.map((c) => c[0]).sort(), ["list", "post"], "and a poll at once: is HTTP up?");
   assert.equal(item.state, SENT);
 });
 
@@ -155,6 +162,8 @@ test("backoff with jitter up to the retry limit, then HTTP polling and a socket 
   const t = setup({ session: SESSION, retries: 2 });
   t.transport.connect();
   t.sockets[0].drop();
+  await settle(); // the first failure polls at once (does HTTP work?), then every 3 s
+  assert.deepEqual(t.http.calls.map((c) => c[0]), ["list"]);
   assert.deepEqual(t.clock.delays(), [500, 3000], "first retry after base/2 (random 0); a poll");
   t.clock.advance(500);
   assert.equal(t.sockets.length, 2);
@@ -400,7 +409,8 @@ test("a socket silent for 2 × heartbeat + 5 s is closed; the rejoin resumes aft
   t.clock.advance(1);
   assert.equal(t.socket.closed, 1, "closed by the widget, which does not wait for the browser");
   await settle();
-  assert.deepEqual(t.http.calls.map((c) => [c[0], c[3]]), [["post", item.clientId]], "no message waits for it");
+  const posts = t.http.calls.filter((c) => c[0] === "post");
+  assert.deepEqual(posts.map((c) => c[3]), [item.clientId], "no message waits for it");
   t.clock.advance(500); // the first reconnection (random 0: base / 2)
   assert.equal(t.sockets.length, 2);
   t.sockets[1].open();
@@ -473,10 +483,11 @@ test("UNAVAILABLE, then the socket drops: the message waits its retry_after, the
   t.socket.receive({ type: "error", code: "UNAVAILABLE", message: UNAVAILABLE, client_id: t.a.clientId, retry_after: 2 });
   t.socket.drop();
   await settle();
-  assert.deepEqual(t.http.calls.map((c) => c[3]), [t.b.clientId], "only the unconfirmed one goes at once");
+  const posts = () => t.http.calls.filter((c) => c[0] === "post").map((c) => c[3]);
+  assert.deepEqual(posts(), [t.b.clientId], "only the unconfirmed one goes at once");
   t.clock.advance(2_000);
   await settle();
-  assert.deepEqual(t.http.calls.filter((c) => c[0] === "post").map((c) => c[3]), [t.b.clientId, t.a.clientId]);
+  assert.deepEqual(posts(), [t.b.clientId, t.a.clientId]);
   assert.equal(t.a.state, SENT);
 });
 
@@ -549,4 +560,126 @@ test("an error naming a message already confirmed changes nothing", async () => 
   assert.equal(t.b.state, PENDING);
   assert.deepEqual(t.http.calls, []);
   assert.deepEqual(t.events.errors, []);
+});
+
+// ---------------------------------------------------------------------- presence and status
+
+test("agents_online is read from identified, presence, pong and the HTTP answers; missing is unknown", async () => {
+  const t = setup({ session: SESSION, heartbeat: 10 });
+  t.transport.connect();
+  t.sockets[0].open();
+  t.sockets[0].receive({ ...IDENTIFIED, agents_online: 2 });
+  t.sockets[0].receive({ type: "presence", website_id: "site-1", agents_online: 0 });
+  t.sockets[0].receive({ type: "pong", last_seq: 0, agents_online: 1 });
+  t.sockets[0].receive({ type: "pong", last_seq: 0 }); // an older server: no count, no change
+  assert.deepEqual(t.events.presence, [2, 0, 1]);
+  t.http.extra = { agents_online: 3 };
+  t.sockets[0].drop();
+  await settle();
+  assert.deepEqual(t.events.presence, [2, 0, 1, 3], "the poll's answer");
+  const fresh = setup();
+  fresh.http.open = async () => ({ ...IDENTIFIED, agents_online: 4 });
+  const item = fresh.outbox.add("hi");
+  fresh.transport.send(item);
+  await settle();
+  assert.deepEqual(fresh.events.presence, [4], "POST conversations' answer");
+});
+
+test("WebSockets blocked: the first failed attempt asks HTTP, which works, so the status need not wait", async () => {
+  const t = setup({ retries: 8 });
+  t.http.extra = { agents_online: 0 };
+  t.transport.connect();
+  assert.equal(t.transport.reachable, null, "nothing known yet: connecting");
+  t.sockets[0].drop(); // blocked by a proxy
+  await settle();
+  assert.deepEqual(t.http.calls, [["widget", "site-1"]], "no conversation yet: the website's settings");
+  assert.equal(t.transport.reachable, true);
+  assert.deepEqual(t.events.presence, [0]);
+  t.clock.advance(500);
+  t.sockets[1].drop();
+  await settle();
+  assert.equal(t.http.calls.length, 1, "asked once, not on every attempt");
+});
+
+test("the server down: the first failed attempt finds HTTP down too; a later poll finds it back", async () => {
+  const t = setup({ session: SESSION, retries: 8 });
+  await socketReady(t);
+  t.http.failures.list = new ChatError(NETWORK);
+  t.sockets[0].drop(1012);
+  await settle();
+  assert.equal(t.transport.reachable, false, "offline within the first attempt");
+  t.http.failures = {};
+  t.clock.advance(3000);
+  await settle();
+  assert.equal(t.transport.reachable, true, "back as soon as a poll is answered");
+});
+
+test("any HTTP answer, even an error, means the server is up; only the network failing means down", async () => {
+  const t = setup();
+  t.http.failures.widget = new ChatError("HTTP_404", "", { status: 404 }); // an older server
+  await t.transport.probe();
+  assert.equal(t.transport.reachable, true);
+  t.http.failures.widget = new ChatError(NETWORK);
+  await t.transport.probe();
+  assert.equal(t.transport.reachable, false);
+});
+
+// ---------------------------------------------------------------------- naming the visitor later
+
+test("setUser after an anonymous start: the open socket identifies again with the token, same conversation", async () => {
+  const t = setup({ session: SESSION });
+  await socketReady(t);
+  t.transport.hooks.identity = () => ({ user_identifier: "ann", identifier_hash: "abc", metadata: { name: "Ann" } });
+  t.transport.reidentify();
+  const frame = t.sockets[0].frames("identify").at(-1);
+  assert.equal(frame.conversation_id, "conv-1");
+  assert.equal(frame.visitor_token, "token-1");
+  assert.equal(frame.user_identifier, "ann");
+  assert.equal(frame.identifier_hash, "abc");
+  assert.deepEqual(frame.metadata, { name: "Ann" });
+  t.sockets[0].receive({ ...IDENTIFIED, visitor_token: "token-2", user_identifier: "ann" });
+  const session = t.events.sessions.at(-1);
+  assert.deepEqual([session.conversationId, session.visitorToken, session.userIdentifier], ["conv-1", "token-2", "ann"]);
+  assert.equal(session.created, false, "the conversation and its history are kept");
+  t.sockets[0].drop();
+  t.clock.advance(500);
+  t.sockets[1].open();
+  const rejoin = t.sockets[1].frames("identify")[0];
+  assert.equal(rejoin.user_identifier, undefined, "named now: a rejoin is a plain rejoin");
+  assert.equal(rejoin.visitor_token, "token-2");
+});
+
+test("setUser after an anonymous start without a socket: POST conversations with the token", async () => {
+  const t = setup({ session: SESSION });
+  t.transport.hooks.identity = () => ({ user_identifier: "ann", metadata: {} });
+  t.http.open = async (body) => {
+    t.http.calls.push(["open", body]);
+    return { ...IDENTIFIED, visitor_token: "token-2", user_identifier: "ann", agents_online: 1 };
+  };
+  t.transport.reidentify();
+  await settle();
+  const body = t.http.calls[0][1];
+  assert.deepEqual([body.website_id, body.conversation_id, body.visitor_token, body.user_identifier],
+    ["site-1", "conv-1", "token-1", "ann"]);
+  assert.equal(t.transport.session.visitorToken, "token-2");
+  assert.equal(t.events.sessions.at(-1).created, false);
+  assert.deepEqual(t.events.presence, [1]);
+});
+
+test("a failed message keeps its error code; a refused one is never sent again on reconnect", async () => {
+  const t = await twoSent();
+  t.socket.receive({ type: "error", code: "MESSAGE_TOO_LONG", message: "Too long.", client_id: t.a.clientId });
+  assert.equal(t.a.state, FAILED);
+  assert.equal(t.a.code, "MESSAGE_TOO_LONG");
+  assert.equal(t.b.state, PENDING, "only the named message");
+  t.socket.drop();
+  await settle();
+  t.clock.advance(500);
+  t.sockets.at(-1).open();
+  t.sockets.at(-1).receive(IDENTIFIED);
+  await settle();
+  const posted = t.http.calls.filter((c) => c[0] === "post").map((c) => c[3]);
+  const framed = t.sockets.at(-1).frames("chat_message").map((f) => f.client_id);
+  assert.ok(!posted.includes(t.a.clientId) && !framed.includes(t.a.clientId), "the refused one stays failed");
+  assert.equal(t.a.state, FAILED);
 });

@@ -202,9 +202,9 @@ async def test_the_heartbeat_says_how_far_the_conversation_goes():
     website = await database_sync_to_async(make_website)()
     session = await pipeline.open_conversation(website_id=website.id, origin=None)
     assert await pipeline.heartbeat(None) == {"type": "pong"}
-    assert await pipeline.heartbeat(session) == {"type": "pong", "last_seq": 0}
+    assert await pipeline.heartbeat(session) == {"type": "pong", "last_seq": 0, "agents_online": 0}
     await pipeline.post_visitor_message(session, content="hi", client_id="a", background=False)
-    assert await pipeline.heartbeat(session) == {"type": "pong", "last_seq": 2}
+    assert await pipeline.heartbeat(session) == {"type": "pong", "last_seq": 2, "agents_online": 0}
     await Conversation.objects.filter(pk=session.conversation_id).adelete()
     with pytest.raises(ChatError) as info:
         await pipeline.heartbeat(session)

@@ -30,6 +30,9 @@ logger = logging.getLogger(__name__)
 
 #: The API endpoints a browser calls cross-origin (URL names in the app's namespace).
 CORS_URL_NAMES = ("django_livechat:api-conversations", "django_livechat:api-messages")
+#: The same, for endpoints with a website's id in their path.
+CORS_WEBSITE_URL_NAMES = ("django_livechat:api-widget-settings",)
+_PLACEHOLDER = "00000000-0000-0000-0000-000000000000"
 
 #: How long a process trusts its list of origins. Saving or deleting a website empties it
 #: at once in that process; other processes see the change within this many seconds.
@@ -94,6 +97,32 @@ def api_paths() -> set[str]:
         return set()
 
 
+def website_api_paths() -> list[tuple[str, str]]:
+    """What comes before and after the website id in the paths of the per-website
+    endpoints (none if the API is not mounted)."""
+    found = []
+    for name in CORS_WEBSITE_URL_NAMES:
+        try:
+            path = reverse(name, kwargs={"website_id": _PLACEHOLDER})
+        except NoReverseMatch:
+            continue
+        before, _, after = path.partition(_PLACEHOLDER)
+        found.append((before, after))
+    return found
+
+
+def is_api_path(path: str) -> bool:
+    """Whether ``path`` is one of the API endpoints a browser calls cross-origin."""
+    if path in api_paths():
+        return True
+    return any(
+        path.startswith(before)
+        and path.endswith(after)
+        and "/" not in path[len(before) : len(path) - len(after)]
+        for before, after in website_api_paths()
+    )
+
+
 def _on_event_loop() -> bool:
     try:
         asyncio.get_running_loop()
@@ -105,7 +134,7 @@ def _on_event_loop() -> bool:
 def cors_allowed(sender: Any, request: HttpRequest, **kwargs: Any) -> bool:
     """``check_request_enabled`` receiver: CORS for an API path and an active website's origin."""
     origin = request.headers.get("Origin")
-    if not origin or request.path not in api_paths():
+    if not origin or not is_api_path(request.path):
         return False
     try:
         wanted = normalize_origin(origin)
@@ -136,7 +165,7 @@ def load_origins_for_api_request(
         path, has_origin = environ.get("PATH_INFO", ""), "HTTP_ORIGIN" in environ
     else:
         return
-    if has_origin and path in api_paths():
+    if has_origin and is_api_path(path):
         website_origins.refresh_if_stale()
 
 

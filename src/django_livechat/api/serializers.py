@@ -175,7 +175,26 @@ class OpenConversationRequestSerializer(RequestSerializer):
     visitor_token = TextValue(
         required=False,
         allow_null=True,
-        help_text="The token a previous call returned; rejoins its conversation.",
+        help_text=(
+            "The token a previous call returned; rejoins its conversation (with a "
+            "user_identifier: gives an anonymous conversation that identity)."
+        ),
+    )
+    name = IdentifierText(
+        required=False,
+        allow_null=True,
+        help_text="The visitor's name, stored in the conversation's metadata (up to 255).",
+    )
+    email = IdentifierText(
+        required=False,
+        allow_null=True,
+        help_text="The visitor's email address, stored in the metadata (up to 255).",
+    )
+
+
+def agents_online_field() -> serializers.IntegerField:
+    return serializers.IntegerField(
+        min_value=0, help_text="How many of the website's agents have a dashboard open."
     )
 
 
@@ -242,6 +261,7 @@ class IdentifiedSerializer(serializers.Serializer):  # type: ignore[type-arg]
         choices=["open", "resolved"],
         help_text="Whether agents have marked the conversation resolved.",
     )
+    agents_online = agents_online_field()
 
 
 @extend_schema_serializer(component_name="LivechatPostedMessage")
@@ -262,6 +282,28 @@ class MessageListSerializer(serializers.Serializer):  # type: ignore[type-arg]
     conversation_id = serializers.UUIDField()
     messages = MessageSerializer(many=True, help_text="Oldest first.")
     has_more = serializers.BooleanField(help_text="More follow: ask again after the last seq.")
+
+
+@extend_schema_serializer(component_name="LivechatVisitorMessageList")
+class VisitorMessageListSerializer(MessageListSerializer):
+    """A page of the conversation's messages, and who is online to answer."""
+
+    agents_online = agents_online_field()
+
+
+@extend_schema_serializer(component_name="LivechatWidgetSettings")
+class WidgetSettingsSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """A website's widget look and texts, for a widget the template tag did not configure."""
+
+    website_id = serializers.UUIDField()
+    theme = serializers.ChoiceField(choices=["light", "dark", "auto"])
+    color = serializers.CharField(help_text="A CSS colour.")
+    position = serializers.ChoiceField(choices=["left", "right"])
+    labels = serializers.DictField(
+        child=serializers.CharField(allow_blank=True),
+        help_text="Every text of the widget, in the request's Accept-Language.",
+    )
+    agents_online = agents_online_field()
 
 
 @extend_schema_serializer(component_name="LivechatError")

@@ -6,7 +6,7 @@ from django.urls import URLPattern, path
 
 from django_livechat.api import agent_views
 from django_livechat.api.schema import SchemaView
-from django_livechat.api.views import ConversationsView, MessagesView
+from django_livechat.api.views import ConversationsView, MessagesView, WidgetSettingsView
 
 # The conversation id is matched as text so that a malformed one gets the API's own
 # INVALID_MESSAGE error rather than the host's 404 page.
@@ -16,6 +16,11 @@ urlpatterns: list[URLPattern] = [
     # The visitor's API (bearer visitor token, CORS for the websites' origins).
     path("conversations/", ConversationsView.as_view(), name="api-conversations"),
     path("messages/", MessagesView.as_view(), name="api-messages"),
+    path(
+        "websites/<str:website_id>/widget/",
+        WidgetSettingsView.as_view(),
+        name="api-widget-settings",
+    ),
     # The agents' API (Django session and CSRF, same origin only).
     path(
         "agent/conversations/",

@@ -12,7 +12,9 @@ from collections.abc import Callable
 from typing import Any
 
 from asgiref.sync import async_to_sync
-from drf_spectacular.utils import OpenApiResponse
+from django.utils import translation
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework.exceptions import ParseError
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import JSONParser
@@ -125,7 +127,10 @@ class ConversationsView(LivechatAPIView):
         description=(
             "Without visitor_token a new conversation starts (201); with it, its "
             "conversation is rejoined (200). The body is the socket's identify frame and so "
-            "is the answer, type included; keep visitor_token for the other calls."
+            "is the answer, type included; keep visitor_token for the other calls. A "
+            "visitor_token with a user_identifier gives an anonymous conversation that "
+            "identity (200, same conversation, a new token); when the conversation belongs "
+            "to another identifier, a new conversation starts (201)."
         ),
         request=serializers.OpenConversationRequestSerializer,
         responses={
@@ -159,11 +164,12 @@ class MessagesView(LivechatAPIView):
         summary="List messages after a seq",
         description=(
             "What a polling client calls: the conversation's messages with seq > after_seq, "
-            "oldest first, at most 500; when has_more is true, ask again after the last one."
+            "oldest first, at most 500; when has_more is true, ask again after the last one. "
+            "agents_online says how many of the website's agents have a dashboard open."
         ),
         parameters=[serializers.ListMessagesQuerySerializer],
         responses={
-            200: serializers.MessageListSerializer,
+            200: serializers.VisitorMessageListSerializer,
             400: BAD_REQUEST,
             401: NOT_IDENTIFIED,
             403: FORBIDDEN,
@@ -172,16 +178,7 @@ class MessagesView(LivechatAPIView):
     def get(self, request: Request) -> Response:
         session = visitor_session(request)
         query = serializers.ListMessagesQuerySerializer(data=request.query_params).parsed()
-        messages, has_more = async_to_sync(pipeline.messages_after)(
-            session.conversation_id, query["after_seq"]
-        )
-        return Response(
-            {
-                "conversation_id": str(session.conversation_id),
-                "messages": messages,
-                "has_more": has_more,
-            }
-        )
+        return Response(async_to_sync(pipeline.poll)(session, query["after_seq"]))
 
     @documented(
         operation_id="livechat_post_message",
@@ -228,3 +225,43 @@ class MessagesView(LivechatAPIView):
             {"message": result.message, "reply": result.reply},
             status=201 if result.created else 200,
         )
+
+
+class WidgetSettingsView(LivechatAPIView):
+    """A website's widget look and texts, for a widget that no template tag configured.
+
+    Public (no token, CORS for the websites' origins), in the request's language."""
+
+    authentication_classes = []
+
+    @documented(
+        operation_id="livechat_widget_settings",
+        summary="A website's widget settings",
+        description=(
+            "The theme, colour, position and texts of the website's widget (the website's "
+            "own settings over LIVECHAT's over the built-in texts), the texts in the "
+            "request's Accept-Language, and how many agents are online."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "website_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The website."
+            )
+        ],
+        responses={
+            200: serializers.WidgetSettingsSerializer,
+            403: OpenApiResponse(
+                ERROR, description="FORBIDDEN: an origin the website does not allow."
+            ),
+            404: OpenApiResponse(ERROR, description="INVALID_WEBSITE: unknown or inactive."),
+        },
+    )
+    def get(self, request: Request, website_id: str) -> Response:
+        website, agents_online = async_to_sync(pipeline.widget_website)(
+            website_id, origin=origin(request)
+        )
+        with translation.override(translation.get_language_from_request(request)):
+            look = pipeline.widget_look(website)
+        answer = {"website_id": str(website.pk), **look, "agents_online": agents_online}
+        response = Response(answer)
+        response["Vary"] = "Accept-Language, Origin"
+        return response

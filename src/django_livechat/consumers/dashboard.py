@@ -193,7 +193,8 @@ class DashboardConsumer(JsonFrameConsumer):
         await pipeline.mark_read(self.agent, content.get("conversation_id"), content.get("seq"))
 
     async def on_ping(self, content: dict[str, Any]) -> None:
-        await self.send_json(frames.pong())
+        assert self.agent is not None
+        await self.send_json(await pipeline.agent_heartbeat(self.channel_name, self.agent))
 
     # ------------------------------------------------------------ group events
 
@@ -221,8 +222,8 @@ class DashboardConsumer(JsonFrameConsumer):
         """Follow the websites the agent serves now; ``ChatError`` if access ended."""
         assert self.agent is not None
         agent = await pipeline.recheck_agent(self.agent, self.session_key())
-        if agent.websites != self.agent.websites:
-            self.joined = await pipeline.refollow(self.channel_name, self.joined, agent)
+        # Also when nothing changed: refollowing refreshes the socket's presence.
+        self.joined = await pipeline.refollow(self.channel_name, self.joined, agent)
         self.agent = agent
 
     def accepts(self, event: dict[str, Any]) -> bool:

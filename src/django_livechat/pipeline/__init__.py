@@ -16,7 +16,9 @@ One module per concern:
 * :mod:`.access`: grants re-checked on open sockets when they change;
 * :mod:`.events`: group membership and live delivery; :mod:`.typing`: typing
   indicators; :mod:`.replies`: the responder runner and reply recovery;
-  :mod:`.writes`: storing with errors the protocol knows; :mod:`.background`: tasks.
+  :mod:`.writes`: storing with errors the protocol knows; :mod:`.background`: tasks;
+  :mod:`.presence`: which agents have a dashboard open, told to the visitors;
+  :mod:`.look`: a website's widget look and texts.
 
 The public calls are re-exported here, so transports import ``pipeline`` only.
 """
@@ -34,6 +36,7 @@ from django_livechat.pipeline.access import (
 from django_livechat.pipeline.agent import (
     ME,
     AgentPostResult,
+    agent_heartbeat,
     agent_typing,
     assign_conversation,
     follow,
@@ -55,6 +58,8 @@ from django_livechat.pipeline.inbox import (
     authorize_agent,
     list_conversations,
 )
+from django_livechat.pipeline.look import widget_look, widget_website
+from django_livechat.pipeline.presence import agents_online
 from django_livechat.pipeline.replies import recover_once
 from django_livechat.pipeline.sessions import (
     VisitorSession,
@@ -75,6 +80,7 @@ from django_livechat.pipeline.visitor import (
     identify,
     leave,
     messages_after,
+    poll,
     post_visitor_message,
     visitor_typing,
 )
@@ -90,8 +96,10 @@ __all__ = [
     "PostResult",
     "VisitorSession",
     "agent_conversation",
+    "agent_heartbeat",
     "agent_history",
     "agent_typing",
+    "agents_online",
     "announce_to_agents",
     "announce_to_visitors",
     "assign_conversation",
@@ -112,6 +120,7 @@ __all__ = [
     "messages_after",
     "open_conversation",
     "parse_uuid",
+    "poll",
     "post_agent_message",
     "post_visitor_message",
     "recheck_agent",
@@ -126,4 +135,6 @@ __all__ = [
     "stats",
     "unfollow",
     "visitor_typing",
+    "widget_look",
+    "widget_website",
 ]

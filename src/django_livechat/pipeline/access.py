@@ -25,7 +25,7 @@ from django_livechat.dbthreads import run_in_db_thread
 from django_livechat.errors import ChatError
 from django_livechat.groups import agent_group, visitors_group, website_group
 from django_livechat.models import Conversation
-from django_livechat.pipeline import events
+from django_livechat.pipeline import events, presence
 from django_livechat.pipeline.inbox import AgentSession, NotAnAgent, authorize_agent_sync
 from django_livechat.pipeline.sessions import VisitorSession
 
@@ -77,10 +77,12 @@ def _session_store() -> Any:
 
 
 async def refollow(channel_name: str, joined: list[str], agent: AgentSession) -> list[str]:
-    """Move a dashboard socket to the groups ``agent`` may follow now; the groups."""
+    """Move a dashboard socket to the groups ``agent`` may follow now, and count it for
+    the websites the agent serves now (this is also the heartbeat's refresh); the groups."""
     wanted = dashboard_groups(agent)
     await events.leave(channel_name, [g for g in joined if g not in wanted])
     await events.join(channel_name, [g for g in wanted if g not in joined])
+    await presence.refresh(channel_name, agent.user_id, agent.website_ids)
     return wanted
 
 

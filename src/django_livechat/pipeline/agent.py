@@ -22,7 +22,7 @@ from django_livechat import errors, permissions
 from django_livechat.dbthreads import run_in_db_thread
 from django_livechat.errors import ChatError
 from django_livechat.models import Conversation, Message, ReadMarker
-from django_livechat.pipeline import events, frames
+from django_livechat.pipeline import events, frames, presence
 from django_livechat.pipeline.access import dashboard_groups
 from django_livechat.pipeline.inbox import (
     AgentSession,
@@ -65,22 +65,38 @@ class _Target:
 
     conversation_id: UUID
     website_id: UUID
+    #: The agent's name as this conversation's visitor sees it.
+    name_for_visitors: str = ""
 
 
 def _target_sync(agent: AgentSession, conversation_id: object) -> _Target:
-    conversation = served_conversation(current_agent(agent), conversation_id)
-    return _Target(conversation.id, conversation.website_id)
+    user = current_agent(agent)
+    conversation = served_conversation(user, conversation_id)
+    name = frames.name_for_visitors(user, conversation.website.name)
+    return _Target(conversation.id, conversation.website_id, name)
 
 
 async def follow(channel_name: str, agent: AgentSession) -> list[str]:
-    """The dashboard socket follows the agent's websites and their own tabs; the groups."""
-    return await events.join(channel_name, dashboard_groups(agent))
+    """The dashboard socket follows the agent's websites and their own tabs, and counts
+    as the agent being online for those websites; the groups."""
+    joined = await events.join(channel_name, dashboard_groups(agent))
+    await presence.register(channel_name, agent.user_id, agent.website_ids)
+    return joined
 
 
 async def unfollow(channel_name: str, groups: list[str]) -> None:
-    """The dashboard socket closed: its typing ends, it leaves its groups."""
+    """The dashboard socket closed: its typing ends, it leaves its groups and no longer
+    counts as its agent being online."""
     typing_states().forget_owner(channel_name)
     await events.leave(channel_name, groups)
+    if groups:  # a socket refused before it followed anything never counted
+        await presence.unregister(channel_name)
+
+
+async def agent_heartbeat(channel_name: str, agent: AgentSession) -> dict[str, Any]:
+    """The dashboard's ``ping``: it still counts as its agent being online; ``pong``."""
+    await presence.refresh(channel_name, agent.user_id, agent.website_ids)
+    return frames.pong()
 
 
 # ---------------------------------------------------------------- replies
@@ -91,8 +107,10 @@ async def post_agent_message(
 ) -> AgentPostResult:
     """Store an agent's reply and deliver it to the visitor's sockets and the dashboards.
 
-    Stored with role ``agent``, ``is_manual`` and the agent as sender, their display name
-    in the metadata (the ``sender_name`` of the payload). Idempotent by ``client_id``.
+    Stored with role ``agent``, ``is_manual`` and the agent as sender, and two names in
+    the metadata: ``sender_name``, what visitors see (never the username:
+    :func:`~django_livechat.pipeline.frames.name_for_visitors`), and ``agent_name``, what
+    the dashboards show. Idempotent by ``client_id``.
     """
     text = clean_text(content)
     key = clean_client_id(client_id)
@@ -106,11 +124,11 @@ async def post_agent_message(
             client_id=key,
             is_manual=True,
             sender_id=agent.user_id,
-            metadata={"sender_name": agent.name},
+            metadata={"sender_name": target.name_for_visitors, "agent_name": agent.name},
         )
     )
     message = stored.message
-    data = frames.message_data(message)
+    data = frames.message_data(message, for_agents=True)
     if not stored.created:
         # Agents share one namespace per conversation: never hand back another's message.
         if message.sender_id != agent.user_id:
@@ -119,7 +137,8 @@ async def post_agent_message(
                 "Another agent already used this client_id in the conversation.",
             )
         return AgentPostResult(data, created=False, ack=[frames.chat_message(data)])
-    await events.Frames(target.conversation_id, target.website_id).message(data).send()
+    out = events.Frames(target.conversation_id, target.website_id)
+    await out.message(frames.message_data(message), for_dashboards=data).send()
     return AgentPostResult(data, created=True)
 
 

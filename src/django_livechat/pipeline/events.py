@@ -68,10 +68,14 @@ class Frames:
         self.dashboards: list[list[Any]] = []
         self.skip_user: Any = None
 
-    def message(self, data: dict[str, Any]) -> Frames:
-        """A stored message: to both."""
+    def message(
+        self, data: dict[str, Any], *, for_dashboards: dict[str, Any] | None = None
+    ) -> Frames:
+        """A stored message: to both (the dashboards' copy may differ: an agent's name)."""
         entry = [data["seq"], encode({"type": "chat_message", **data})]
         self.visitors.append(entry)
+        if for_dashboards is not None:
+            entry = [data["seq"], encode({"type": "chat_message", **for_dashboards})]
         self.dashboards.append(entry)
         return self
 

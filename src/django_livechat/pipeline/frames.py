@@ -11,6 +11,10 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+
+from django_livechat.conf import livechat_settings
 from django_livechat.models import Conversation, Message
 from django_livechat.pipeline.validation import PREVIEW_LENGTH
 
@@ -19,8 +23,9 @@ USER, AGENT, ASSISTANT = (
 )
 
 
-def message_data(message: Message) -> dict[str, Any]:
-    """A message as the ``chat_message`` event and the HTTP API show it."""
+def message_data(message: Message, *, for_agents: bool = False) -> dict[str, Any]:
+    """A message as the ``chat_message`` event and the HTTP API show it; an agent's
+    ``sender_name`` is the name visitors see, or ``for_agents`` the one agents know."""
     data: dict[str, Any] = {
         "message_id": str(message.id),
         "conversation_id": str(message.conversation_id),
@@ -32,7 +37,8 @@ def message_data(message: Message) -> dict[str, Any]:
         "is_auto": message.is_auto,
         "is_manual": message.is_manual,
     }
-    sender_name = (message.metadata or {}).get("sender_name")
+    metadata = message.metadata or {}
+    sender_name = (for_agents and metadata.get("agent_name")) or metadata.get("sender_name")
     if sender_name:
         data["sender_name"] = sender_name
     return data
@@ -48,9 +54,26 @@ def json_pk(pk: Any) -> Any:
 
 
 def display_name(user: Any) -> str:
-    """What visitors and other agents see of an agent: the full name, else the username."""
+    """What other agents see of an agent: the full name, else the username."""
     full_name = str(user.get_full_name() or "").strip() if hasattr(user, "get_full_name") else ""
     return full_name or str(user.get_username())
+
+
+def name_for_visitors(user: Any, website_name: str) -> str:
+    """What visitors see of an agent, never their username: ``LIVECHAT["AGENT_DISPLAY_NAME"]``
+    (``callable(user) -> str``) when set, else the first name, else the full name, else
+    "<website> team"."""
+    path = livechat_settings.AGENT_DISPLAY_NAME
+    if path:
+        chosen = str(import_string(path)(user) or "").strip()
+        if chosen:
+            return chosen
+    for attribute in ("get_short_name", "get_full_name"):
+        method = getattr(user, attribute, None)
+        name = str(method() or "").strip() if callable(method) else ""
+        if name and name != user.get_username():
+            return name
+    return _("{website} team").format(website=website_name)
 
 
 def agent_data(user: Any) -> dict[str, Any] | None:
@@ -84,7 +107,7 @@ def inbox_entry(
     entry["last_read_seq"] = last_read_seq
     entry["last_message"] = None
     if last is not None:
-        data = message_data(last)
+        data = message_data(last, for_agents=True)
         text = data["message"]
         data["message"] = text if len(text) <= PREVIEW_LENGTH else text[: PREVIEW_LENGTH - 1] + "…"
         entry["last_message"] = data
@@ -144,6 +167,7 @@ def identified(
     user_identifier: str,
     visitor_token: str,
     conversation_status: str,
+    agents_online: int,
 ) -> dict[str, Any]:
     return {
         "type": "identified",
@@ -153,6 +177,7 @@ def identified(
         "visitor_token": visitor_token,
         "status": "success",
         "conversation_status": conversation_status,
+        "agents_online": agents_online,
     }
 
 
@@ -205,8 +230,14 @@ def read(conversation_id: UUID, last_read_seq: int, unread: int) -> dict[str, An
     }
 
 
-def pong(last_seq: int | None = None) -> dict[str, Any]:
-    return {"type": "pong"} if last_seq is None else {"type": "pong", "last_seq": last_seq}
+def pong(last_seq: int | None = None, agents_online: int | None = None) -> dict[str, Any]:
+    """The heartbeat's answer; a visitor's also says its newest seq and who is online."""
+    frame: dict[str, Any] = {"type": "pong"}
+    if last_seq is not None:
+        frame["last_seq"] = last_seq
+    if agents_online is not None:
+        frame["agents_online"] = agents_online
+    return frame
 
 
 def ready(agent: dict[str, Any], websites: list[tuple[UUID, str]]) -> dict[str, Any]:

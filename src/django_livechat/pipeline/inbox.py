@@ -251,7 +251,7 @@ async def agent_history(
     conversation = await agent_conversation(agent, conversation_id)
     cid = parse_uuid(conversation["conversation_id"])
     assert cid is not None
-    messages, has_more = await messages_after(cid, after)
+    messages, has_more = await messages_after(cid, after, for_agents=True)
     if reason == "gap" and messages:
         events.report_gap("dashboard", cid, after, len(messages))
     return conversation, messages, has_more

@@ -11,19 +11,20 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from uuid import UUID
 
 from django.db import transaction
+from django.utils import timezone
 
 from django_livechat import errors
 from django_livechat.dbthreads import run_in_db_thread
 from django_livechat.errors import ChatError
 from django_livechat.models import Conversation, Website
 from django_livechat.origins import origin_permitted
-from django_livechat.pipeline import events, frames
-from django_livechat.pipeline.validation import clean_identity, parse_uuid
+from django_livechat.pipeline import events, frames, presence
+from django_livechat.pipeline.validation import clean_contact, clean_identity, parse_uuid
 from django_livechat.ratelimit import visitor_limiter
 from django_livechat.signals import conversation_created
 from django_livechat.tokens import (
@@ -48,6 +49,8 @@ class VisitorSession:
     conversation_status: str = "open"
     #: The conversation's newest seq when the session began.
     last_seq: int = 0
+    #: How many of the website's agents had a dashboard open (in ``identified``).
+    agents_online: int = 0
 
     def identified_event(self) -> dict[str, Any]:
         return frames.identified(
@@ -56,6 +59,7 @@ class VisitorSession:
             user_identifier=self.user_identifier,
             visitor_token=self.visitor_token,
             conversation_status=self.conversation_status,
+            agents_online=self.agents_online,
         )
 
 
@@ -79,6 +83,8 @@ async def open_conversation(
     conversation_id: object = None,
     visitor_token: object = None,
     address: str | None = None,
+    name: object = None,
+    email: object = None,
 ) -> VisitorSession:
     """Create a visitor's conversation, or rejoin it with its token.
 
@@ -86,16 +92,29 @@ async def open_conversation(
     website's allowed origins (cross-site WebSocket hijacking). Without a token a new
     conversation starts, counted against the client ``address``'s rate limit
     (``RATE_LIMITED`` when over); a ``conversation_id`` without its token is refused.
+
+    A token with a ``user_identifier`` is a visitor who signed in after chatting: an
+    anonymous conversation takes the identity (and ``name``, ``email``) and keeps its
+    history, and the dashboards hear of it; a conversation of another identifier is left
+    alone and a new one starts. The session says how many agents are online.
     """
     identifier, meta = clean_identity(user_identifier, metadata)
+    meta.update(clean_contact(name, email))
     site_id = parse_uuid(website_id)
     if site_id is None:
         raise ChatError(errors.INVALID_WEBSITE, "website_id must be a website's UUID.")
     if visitor_token is not None:
-        return await session_from_token(
+        session = await session_from_token(
             visitor_token, origin=origin, website_id=site_id, conversation_id=conversation_id
         )
-    if conversation_id is not None:
+        if not identifier or identifier == session.user_identifier:
+            return await _with_presence(session)
+        if not session.user_identifier:
+            attached = await _attach_identity(session, identifier, identifier_hash, meta)
+            if attached is not None:
+                return await _with_presence(attached)
+        # The conversation is someone else's: this visitor starts their own.
+    elif conversation_id is not None:
         raise ChatError(errors.FORBIDDEN, "Rejoining a conversation needs its visitor_token.")
     ticket = await visitor_limiter.conversation(address)
     try:
@@ -110,7 +129,56 @@ async def open_conversation(
         .to_dashboards(frames.new_conversation(conversation))
         .send()
     )
-    return session
+    return await _with_presence(session)
+
+
+async def _with_presence(session: VisitorSession) -> VisitorSession:
+    return replace(session, agents_online=await presence.agents_online(session.website_id))
+
+
+async def _attach_identity(
+    session: VisitorSession, identifier: str, identifier_hash: object, meta: dict[str, Any]
+) -> VisitorSession | None:
+    """The identity of a visitor who signed in, on their anonymous conversation; None if
+    the conversation took another identity meanwhile."""
+    conversation = await run_in_db_thread(
+        _attach_identity_sync, session.conversation_id, identifier, identifier_hash, meta
+    )
+    if conversation is None:
+        return None
+    await (
+        events.Frames(conversation.id, conversation.website_id)
+        .to_dashboards(frames.conversation_frame(frames.conversation_data(conversation)))
+        .send()
+    )
+    token = make_visitor_token(conversation.id, conversation.website_id)
+    return replace(session, user_identifier=identifier, visitor_token=token)
+
+
+def _attach_identity_sync(
+    conversation_id: UUID, identifier: str, identifier_hash: object, meta: dict[str, Any]
+) -> Conversation | None:
+    rows = Conversation.objects.select_related("website", "assigned_agent").filter(
+        pk=conversation_id
+    )
+    conversation: Conversation | None = rows.first()
+    if conversation is None:
+        raise ChatError(errors.FORBIDDEN, "That conversation no longer exists.")
+    if conversation.visitor_identifier:
+        return conversation if conversation.visitor_identifier == identifier else None
+    metadata = {
+        **(conversation.metadata or {}),
+        **meta,
+        "identity_verified": identity_verified(conversation.website, identifier, identifier_hash),
+    }
+    # Only while still anonymous: of two tabs signing in at once, one identity wins.
+    claimed = rows.filter(visitor_identifier="").update(
+        visitor_identifier=identifier, metadata=metadata, updated_at=timezone.now()
+    )
+    if not claimed:
+        return _attach_identity_sync(conversation_id, identifier, identifier_hash, meta)
+    conversation.visitor_identifier, conversation.metadata = identifier, metadata
+    return conversation
 
 
 def _create_sync(

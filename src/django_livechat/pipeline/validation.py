@@ -129,6 +129,23 @@ def clean_identity(user_identifier: object, metadata: object) -> tuple[str, dict
     return user_identifier.strip(), metadata
 
 
+def clean_contact(name: object, email: object) -> dict[str, str]:
+    """The optional ``name`` and ``email`` a visitor's ``identify`` may carry, as the
+    metadata keys they are stored under (only those given)."""
+    contact: dict[str, str] = {}
+    for key, value in (("name", name), ("email", email)):
+        if value is None:
+            continue
+        if not isinstance(value, str) or len(value) > MAX_IDENTIFIER_LENGTH:
+            raise ChatError(
+                errors.INVALID_MESSAGE,
+                f"{key} must be a string of at most {MAX_IDENTIFIER_LENGTH} characters.",
+            )
+        if value.strip():
+            contact[key] = storable(value.strip(), key)
+    return contact
+
+
 def _check_json(value: object, depth: int) -> None:
     """A JSON value every database stores as sent: bounded depth, storable strings."""
     if depth > MAX_METADATA_DEPTH:

@@ -22,7 +22,7 @@ from django_livechat.dbthreads import run_in_db_thread
 from django_livechat.errors import ChatError
 from django_livechat.groups import conversation_group, visitors_group
 from django_livechat.models import Conversation, Message
-from django_livechat.pipeline import events, frames, replies
+from django_livechat.pipeline import events, frames, presence, replies
 from django_livechat.pipeline.background import spawn
 from django_livechat.pipeline.sessions import VisitorSession, open_conversation
 from django_livechat.pipeline.typing import typing_states
@@ -91,6 +91,8 @@ async def identify(
         metadata=content.get("metadata"),
         conversation_id=content.get("conversation_id"),
         visitor_token=content.get("visitor_token"),
+        name=content.get("name"),
+        email=content.get("email"),
     )
     replies.ensure_recovery()
     if current is not None and current.conversation_id != session.conversation_id:
@@ -205,22 +207,39 @@ def _is_stored_sync(conversation_id: UUID, client_id: str) -> bool:
 
 
 async def messages_after(
-    conversation_id: UUID, after_seq: object, *, limit: int = HISTORY_LIMIT
+    conversation_id: UUID,
+    after_seq: object,
+    *,
+    limit: int = HISTORY_LIMIT,
+    for_agents: bool = False,
 ) -> tuple[list[dict[str, Any]], bool]:
     """Messages with ``seq > after_seq``, oldest first, and whether more follow."""
     after = clean_seq(after_seq, "last_seq (after_seq)")
-    return await run_in_db_thread(_messages_after_sync, conversation_id, after, limit)
+    return await run_in_db_thread(_messages_after_sync, conversation_id, after, limit, for_agents)
 
 
 def _messages_after_sync(
-    conversation_id: UUID, after_seq: int, limit: int
+    conversation_id: UUID, after_seq: int, limit: int, for_agents: bool
 ) -> tuple[list[dict[str, Any]], bool]:
     rows = list(
         Message.objects.filter(conversation_id=conversation_id, seq__gt=after_seq).order_by("seq")[
             : limit + 1
         ]
     )
-    return [frames.message_data(m) for m in rows[:limit]], len(rows) > limit
+    page = [frames.message_data(m, for_agents=for_agents) for m in rows[:limit]]
+    return page, len(rows) > limit
+
+
+async def poll(session: VisitorSession, after_seq: object) -> dict[str, Any]:
+    """The HTTP API's answer to a polling visitor: messages after ``after_seq`` and how
+    many agents are online."""
+    messages, has_more = await messages_after(session.conversation_id, after_seq)
+    return {
+        "conversation_id": str(session.conversation_id),
+        "messages": messages,
+        "has_more": has_more,
+        "agents_online": await presence.agents_online(session.website_id),
+    }
 
 
 async def history(
@@ -244,14 +263,14 @@ async def history(
 
 
 async def heartbeat(session: VisitorSession | None) -> dict[str, Any]:
-    """``pong``, with the conversation's newest ``seq`` once identified: a client holding
-    less missed something and asks for ``history``."""
+    """``pong``, with the conversation's newest ``seq`` once identified (a client holding
+    less missed something and asks for ``history``) and its website's ``agents_online``."""
     if session is None:
         return frames.pong()
     last_seq = await run_in_db_thread(_last_seq_sync, session.conversation_id)
     if last_seq is None:
         raise ChatError(errors.FORBIDDEN, "That conversation no longer exists.")
-    return frames.pong(last_seq)
+    return frames.pong(last_seq, await presence.agents_online(session.website_id))
 
 
 def _last_seq_sync(conversation_id: UUID) -> int | None:

@@ -1,7 +1,9 @@
 """``{% load django_livechat %}`` and ``{% livechat_widget %}``: the chat widget on a page.
 
 The tag renders the widget's configuration as a JSON ``<script>`` and the ``async``
-script tag of ``static/django_livechat/widget.js``; see the widget page of the docs.
+script tag of the app's ``widget.js`` (served by the app: ``<mount>/assets/widget.js``);
+see the widget page of the docs. ``{% livechat_asset "name" %}`` gives the URL of any of
+the app's assets.
 """
 
 from __future__ import annotations
@@ -15,12 +17,13 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest
 from django.template.loader import render_to_string
-from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import SafeString, mark_safe
 
+from django_livechat.assets import asset_url
 from django_livechat.conf import livechat_settings
-from django_livechat.widget_texts import LABELS
+from django_livechat.models import Website
+from django_livechat.pipeline.look import website_look_sync, widget_look
 
 logger = logging.getLogger(__name__)
 register = template.Library()
@@ -38,9 +41,9 @@ def livechat_widget(
     context: template.Context,
     website_id: Any = None,
     *,
-    theme: str = "light",
+    theme: str | None = None,
     color: str | None = None,
-    position: str = "right",
+    position: str | None = None,
     nonce: str | None = None,
     sound: bool = True,
     labels: dict[str, str] | None = None,
@@ -51,29 +54,33 @@ def livechat_widget(
     by default ``LIVECHAT["DEFAULT_WEBSITE_ID"]``; without one the tag renders nothing.
     ``theme`` is ``"light"``, ``"dark"`` or ``"auto"`` (the visitor's preference),
     ``color`` the brand colour (any CSS colour), ``position`` ``"right"`` or ``"left"``,
-    ``sound`` whether new replies chime, ``labels`` overrides of the widget's texts. The
+    ``sound`` whether new replies chime, ``labels`` overrides of the widget's texts. What
+    the arguments leave out comes from the website's widget settings (the admin), then
+    ``LIVECHAT["WIDGET_*"]``, then the built-in texts. The
     CSP ``nonce`` defaults to the ``csp_nonce`` context variable or ``request.csp_nonce``.
     URLs are absolute when the context has the ``request`` (the ``request`` context
     processor), so the markup also works when copied into another site's page.
     """
-    website = getattr(website_id, "pk", website_id) or livechat_settings.DEFAULT_WEBSITE_ID
+    website = website_id or livechat_settings.DEFAULT_WEBSITE_ID
     if not website:
         logger.warning("livechat_widget: no website id given or configured; no chat shown")
         return mark_safe("")
-    if theme not in THEMES:
+    if theme is not None and theme not in THEMES:
         raise template.TemplateSyntaxError(f"livechat_widget: theme must be one of {THEMES}")
-    if position not in POSITIONS:
+    if position is not None and position not in POSITIONS:
         raise template.TemplateSyntaxError(f"livechat_widget: position must be one of {POSITIONS}")
     request: HttpRequest | None = context.get("request")
     api_url, ws_url = chat_urls(request)
+    site = website if isinstance(website, Website) else website_look_sync(website)
+    look = widget_look(site, theme=theme, color=color, position=position, labels=labels)
     config = {
-        "websiteId": str(website),
+        "websiteId": str(getattr(website, "pk", website)),
         "apiUrl": api_url,
         "wsUrl": ws_url,
         "wsPathPrefix": livechat_settings.WS_PATH_PREFIX,
-        "theme": theme,
-        "color": color or "",
-        "position": position,
+        "theme": look["theme"],
+        "color": look["color"],
+        "position": look["position"],
         "sound": bool(sound),
         "reconnectMaxRetries": livechat_settings.RECONNECT_MAX_RETRIES,
         "reconnectBaseDelay": livechat_settings.RECONNECT_BASE_DELAY,
@@ -83,9 +90,11 @@ def livechat_widget(
         # safety net for a "typing: false" lost on the way.
         "typingTimeout": max(livechat_settings.TYPING_TIMEOUT, livechat_settings.RESPONDER_TIMEOUT)
         + 5,
-        "labels": {**LABELS, **(labels or {})},
+        "labels": look["labels"],
+        # Everything the widget-settings endpoint would say is here already.
+        "settingsLoaded": True,
     }
-    script_url = static("django_livechat/widget.js")
+    script_url = asset_url("widget.js")
     if request is not None:
         script_url = request.build_absolute_uri(script_url)
     return render_to_string(
@@ -97,6 +106,16 @@ def livechat_widget(
             "nonce": csp_nonce(context, request, nonce),
         },
     )
+
+
+@register.simple_tag
+def livechat_asset(name: str) -> str:
+    """The URL of one of the app's assets, for example ``{% livechat_asset "dashboard.css" %}``.
+
+    See :func:`django_livechat.assets.asset_url`: the app's own ``assets/`` route with a
+    content hash, or ``static()`` with ``LIVECHAT["ASSETS_FROM_STATIC"]``.
+    """
+    return asset_url(name)
 
 
 def chat_urls(request: HttpRequest | None) -> tuple[str, str]:

@@ -1,4 +1,4 @@
-"""``manage.py demo_setup [--port N]``: the demo website and agent, idempotently."""
+"""``manage.py demo_setup [--port N]``: the demo website, agent and admin, idempotently."""
 
 from __future__ import annotations
 
@@ -7,8 +7,12 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from demo.demo_data import (
+    ADMIN_PASSWORD,
+    ADMIN_USERNAME,
     AGENT_PASSWORD,
     AGENT_USERNAME,
+    UserSetup,
+    ensure_demo_admin,
     ensure_demo_agent,
     ensure_demo_website,
 )
@@ -17,7 +21,7 @@ from demo.demo_data import (
 class Command(BaseCommand):
     help = (
         "Create the demo website (allowed on http://127.0.0.1:PORT and http://localhost:PORT) "
-        "and the demo agent, or bring existing ones up to date."
+        "the demo agent and the demo admin (a superuser), or bring existing ones up to date."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -38,12 +42,20 @@ class Command(BaseCommand):
         self.stdout.write(f"  allowed origins: {', '.join(website.allowed_origins)}")
 
         agent = ensure_demo_agent(website)
-        if agent.created:
-            state = "created"
-        elif agent.password_reset:
-            state = "reused, password reset"
-        else:
-            state = "reused"
         self.stdout.write(
-            f"Demo agent: username {AGENT_USERNAME!r}, password {AGENT_PASSWORD!r} [{state}]"
+            f"Demo agent: username {AGENT_USERNAME!r}, password {AGENT_PASSWORD!r} "
+            f"[{user_state(agent)}]"
         )
+        admin = ensure_demo_admin()
+        self.stdout.write(
+            f"Demo admin: username {ADMIN_USERNAME!r}, password {ADMIN_PASSWORD!r} "
+            f"[{user_state(admin)}]"
+        )
+
+
+def user_state(setup: UserSetup) -> str:
+    if setup.created:
+        return "created"
+    if setup.password_reset:
+        return "reused, password reset"
+    return "reused"

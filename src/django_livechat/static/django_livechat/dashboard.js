@@ -1,299 +1,768 @@
-// The agent dashboard: wires the socket, the inbox state, the rendering and the alerts.
-// It speaks only the documented agent protocol (docs/protocol.rst, "The agent socket").
+/*! django_livechat agent dashboard. Built by js/dashboard/build.mjs from js/dashboard/: edit those. */
+(() => {
+"use strict";
+// shared/messages.js
+class MessageLog {constructor() {this.clear();
+}
+clear() {this.bySeq = new Map();
+this.absent = new Set();
+this.lastSeq = 0;
+this.highest = 0;
+}
+add(message) {const seq = message && message.seq;
+if (!Number.isInteger(seq) || seq < 1 || this.bySeq.has(seq)) return false;
+this.bySeq.set(seq, message);
+this.absent.delete(seq);
+this.highest = Math.max(this.highest, seq);
+this.advance();
+return true;
+}
+addPage(afterSeq, messages) {const added = messages.filter((message) => this.add(message));
+const top = messages.reduce((max, m) => (Number.isInteger(m.seq) ? Math.max(max, m.seq) : max), 0);
+for (let seq = afterSeq + 1; seq < top; seq++) if (!this.bySeq.has(seq)) this.absent.add(seq);
+this.advance();
+return added;
+}
+advance() {this.lastSeq = this.contiguousFrom(this.lastSeq);
+}
+contiguousFrom(seq) {while (this.bySeq.has(seq + 1) || this.absent.has(seq + 1)) seq++;
+return seq;
+}
+has(seq) {return this.bySeq.has(seq);
+}
+repliesAfter(seq) {let count = 0;
+for (const [s, message] of this.bySeq) if (s > seq && message.role !== "user") count++;
+return count;
+}
+list() {return [...this.bySeq.keys()].sort((a, b) => a - b).map((seq) => this.bySeq.get(seq));
+}
+}
 
-import { Inbox } from "./dashboard/inbox.js";
-import { Notifier, TabLeader } from "./dashboard/notify.js";
-import { Replies } from "./dashboard/replies.js";
-import { AgentSocket } from "./dashboard/socket.js";
-import { InboxSync } from "./dashboard/sync.js";
-import { renderDetails, renderList, renderMessage, renderNote, typingText, visitorName } from "./dashboard/view.js";
+// dashboard/inbox.js
+const STATUS_ORDER = { open: 0, resolved: 1 };
+class Inbox {constructor() {this.me = null;
+this.conversations = new Map();
+this.logs = new Map();
+this.reported = new Map(); // conversation_id -> the last_seq the server's entries said
+this.typing = new Map();
+}
+upsert(entry) {const id = entry.conversation_id;
+this.reported.set(id, Math.max(this.reported.get(id) || 0, entry.last_seq || 0));
+const known = this.conversations.get(entry.conversation_id) || {};
+const merged = { ...known, ...entry };
+if (known.last_message && (!entry.last_message || known.last_message.seq > entry.last_message.seq)) {merged.last_message = known.last_message;
+merged.last_seq = Math.max(known.last_seq || 0, entry.last_seq || 0);
+merged.last_message_at = known.last_message_at;
+}
+this.conversations.set(entry.conversation_id, merged);
+return merged;
+}
+replaceAll(entries) {const fresh = new Set(entries.map((e) => e.conversation_id));
+for (const id of this.conversations.keys()) {if (!fresh.has(id)) this.conversations.delete(id);
+}
+this.merge(entries);
+}
+merge(entries) {entries.forEach((entry) => this.upsert(entry));
+}
+log(conversationId) {if (!this.logs.has(conversationId)) this.logs.set(conversationId, new MessageLog());
+return this.logs.get(conversationId);
+}
+addMessage(message) {const id = message.conversation_id;
+if (!this.log(id).add(message)) return false;
+const entry = this.conversations.get(id);
+if (entry) {if (!entry.last_message || message.seq >= entry.last_message.seq) {entry.last_message = message;
+entry.last_seq = message.seq;
+entry.last_message_at = message.timestamp;
+}
+if (message.role === "user" && message.seq > (entry.last_read_seq || 0) && !message.fromHistory) {entry.unread = (entry.unread || 0) + 1;
+}
+}
+return true;
+}
+addHistory(conversationId, messages) {const log = this.log(conversationId);
+const afterSeq = log.lastSeq;
+messages.forEach((m) => this.addMessage({ ...m, fromHistory: true }));
+log.addPage(afterSeq, messages);
+return this.thread(conversationId);
+}
+thread(conversationId) {return this.logs.has(conversationId) ? this.logs.get(conversationId).list() : [];
+}
+lastSeq(conversationId) {return this.logs.has(conversationId) ? this.logs.get(conversationId).lastSeq : 0;
+}
+highest(conversationId) {return this.logs.has(conversationId) ? this.logs.get(conversationId).highest : 0;
+}
+held(conversationId, wholeThread) {const log = this.log(conversationId);
+if (wholeThread) return log.lastSeq;
+return log.contiguousFrom(Math.max(log.lastSeq, this.reported.get(conversationId) || 0));
+}
+read(event) {const entry = this.conversations.get(event.conversation_id);
+if (!entry) return;
+entry.last_read_seq = Math.max(entry.last_read_seq || 0, event.last_read_seq);
+entry.unread = event.unread;
+}
+totalUnread() {let total = 0;
+for (const entry of this.conversations.values()) total += entry.unread || 0;
+return total;
+}
+sorted(filter) {const me = this.me && this.me.user_id;
+const activity = (e) => Date.parse(e.last_message_at || "") || 0;
+return [...this.conversations.values()]
+.filter((e) => {if (filter === "open" || filter === "resolved") return e.status === filter;
+if (filter === "mine") return e.assigned_agent && e.assigned_agent.user_id === me;
+return true;
+})
+.sort((a, b) =>
+(STATUS_ORDER[a.status] ?? 2) - (STATUS_ORDER[b.status] ?? 2) ||
+activity(b) - activity(a) ||
+Date.parse(b.created_at) - Date.parse(a.created_at),);
+}
+setTyping(event, timeoutMs) {const id = event.conversation_id;
+if (!this.typing.has(id)) this.typing.set(id, new Map());
+const who = event.agent ? `agent:${event.agent.user_id}` : event.role;
+const people = this.typing.get(id);
+if (event.is_typing) {people.set(who, { role: event.role, name: event.agent ? event.agent.name : "", until: Date.now() + timeoutMs });
+} else {people.delete(who);
+}
+}
+typists(conversationId) {const people = this.typing.get(conversationId);
+if (!people) return [];
+const now = Date.now();
+for (const [who, typist] of people) if (typist.until < now) people.delete(who);
+return [...people.values()];
+}
+}
 
+// dashboard/notify.js
+const CHANNEL = "django-livechat-dashboard";
+const HEARTBEAT_MS = 2000;
+const FORGET_MS = 5000;
+const PREFERENCE_KEY = "django-livechat-dashboard-notify";
+class TabLeader {constructor() {this.id = Math.random().toString(36).slice(2);
+this.born = Date.now();
+this.peers = new Map();
+this.channel = typeof BroadcastChannel === "function" ? new BroadcastChannel(CHANNEL) : null;
+}
+start() {if (!this.channel) return;
+const hello = () => this.channel.postMessage({ type: "hello", id: this.id, born: this.born });
+this.channel.onmessage = ({ data }) => {if (!data || data.id === this.id) return;
+if (data.type === "hello") {const known = this.peers.has(data.id);
+this.peers.set(data.id, { born: data.born, seen: Date.now() });
+if (!known) hello();
+}
+if (data.type === "bye") this.peers.delete(data.id);
+};
+hello();
+setInterval(hello, HEARTBEAT_MS);
+addEventListener("pagehide", () => this.channel.postMessage({ type: "bye", id: this.id }));
+}
+isLeader() {const now = Date.now();
+for (const [id, peer] of this.peers) {if (now - peer.seen > FORGET_MS) this.peers.delete(id);
+else if (peer.born < this.born || (peer.born === this.born && id < this.id)) return false;
+}
+return true;
+}
+}
+class Notifier {constructor(select, leader, t) {this.select = select;
+this.leader = leader;
+this.t = t;
+this.audio = null;
+try {select.value = localStorage.getItem(PREFERENCE_KEY) || "off";
+} catch {select.value = "off";
+}
+select.addEventListener("change", () => this.choose(select.value));
+}
+choose(value) {try {localStorage.setItem(PREFERENCE_KEY, value);
+} catch {}
+if (value === "desktop" && "Notification" in window && Notification.permission === "default") {Notification.requestPermission();
+}
+if (value === "sound") this.beep();
+}
+newConversation(entry) {const mode = this.select.value;
+if (mode === "off" || !this.leader.isLeader()) return;
+const who = entry.visitor_identifier || this.t("aVisitor");
+if (mode === "desktop" && "Notification" in window && Notification.permission === "granted") {const note = new Notification(this.t("newConversation"), {body: this.t("newConversationOn", { visitor: who, website: entry.website_name }),tag: entry.conversation_id,});
+note.onclick = () => {window.focus();
+location.hash = `conversation=${entry.conversation_id}`;
+};
+return;
+}
+this.beep();
+}
+beep() {const Context = window.AudioContext || window.webkitAudioContext;
+if (!Context) return;
+this.audio = this.audio || new Context();
+const oscillator = this.audio.createOscillator();
+const gain = this.audio.createGain();
+oscillator.frequency.value = 880;
+gain.gain.setValueAtTime(0.15, this.audio.currentTime);
+gain.gain.exponentialRampToValueAtTime(0.001, this.audio.currentTime + 0.4);
+oscillator.connect(gain).connect(this.audio.destination);
+oscillator.start();
+oscillator.stop(this.audio.currentTime + 0.4);
+}
+}
+
+// shared/backoff.js
+const MAX_DELAY = 30;
+function backoffDelay(attempt, baseDelay, random = Math.random, maxDelay = MAX_DELAY) {const ceiling = Math.max(baseDelay, Math.min(maxDelay, baseDelay * 2 ** attempt));
+return ceiling / 2 + (random() * ceiling) / 2;
+}
+class Backoff {constructor({ baseDelay, maxRetries, random = Math.random, maxDelay = MAX_DELAY }) {Object.assign(this, { baseDelay, maxRetries, random, maxDelay });
+this.attempt = 0;
+}
+get exhausted() {return this.attempt >= this.maxRetries;
+}
+next() {if (this.exhausted) return null;
+return backoffDelay(this.attempt++, this.baseDelay, this.random, this.maxDelay);
+}
+reset() {this.attempt = 0;
+}
+}
+function probeDelay(random = Math.random, maxDelay = MAX_DELAY) {return maxDelay * (1 + random());
+}
+
+// dashboard/replies.js
+const LATER = new Set(["UNAVAILABLE", "RATE_LIMITED"]);
+const RETRY_BASE = 2; // seconds: the first retry's delay when the server names none
+class Replies {constructor({ send, env }) {Object.assign(this, { send, env });
+this.items = new Map();
+}
+add(conversationId, message, clientId) {const backoff = new Backoff({ baseDelay: RETRY_BASE, maxRetries: Infinity, random: this.env.random || Math.random });
+const item = { clientId, conversationId, message, failed: false, error: "", timer: null, backoff };
+this.items.set(clientId, item);
+this.deliver(item);
+return item;
+}
+deliver(item) {const { conversationId, message, clientId } = item;
+this.send({ type: "agent_message", conversation_id: conversationId, message, client_id: clientId });
+}
+resend() {for (const item of this.items.values()) if (!item.failed && item.timer === null) this.deliver(item);
+}
+confirm(messages) {for (const message of messages) {const item = message.client_id && this.items.get(message.client_id);
+if (!item) continue;
+this.env.clearTimeout(item.timer);
+this.items.delete(message.client_id);
+}
+}
+refused(event) {const item = this.items.get(event.client_id);
+if (!item) return undefined;
+if (LATER.has(event.code)) {this.env.clearTimeout(item.timer);
+const seconds = Math.max(Number(event.retry_after) || 0, item.backoff.next());
+item.timer = this.env.setTimeout(() => {item.timer = null;
+this.deliver(item);
+}, seconds * 1000);
+return item;
+}
+item.failed = true;
+item.error = event.message || event.code;
+return item;
+}
+retry(clientId) {const item = this.items.get(clientId);
+if (!item || !item.failed) return undefined;
+item.failed = false;
+item.error = "";
+item.backoff.reset();
+this.deliver(item);
+return item;
+}
+forConversation(conversationId) {return [...this.items.values()].filter((item) => item.conversationId === conversationId);
+}
+}
+
+// shared/heartbeat.js
+const DEFAULT_HEARTBEAT = 25;
+function silenceLimit(interval) {return 2 * interval + 5;
+}
+class Heartbeat {constructor({ interval, beat, silent, env }) {Object.assign(this, { beat, silent, env });
+this.interval = Number(interval) > 0 ? Number(interval) : DEFAULT_HEARTBEAT;
+this.running = false;
+this.beatTimer = this.silenceTimer = null;
+}
+start() {this.stop();
+this.running = true;
+this.schedule();
+this.heard();
+}
+schedule() {this.beatTimer = this.env.setTimeout(() => {this.beat();
+if (this.running) this.schedule();
+}, this.interval * 1000);
+}
+heard() {if (!this.running) return;
+this.env.clearTimeout(this.silenceTimer);
+this.silenceTimer = this.env.setTimeout(() => {this.stop();
+this.silent();
+}, silenceLimit(this.interval) * 1000);
+}
+stop() {this.running = false;
+this.env.clearTimeout(this.beatTimer);
+this.env.clearTimeout(this.silenceTimer);
+this.beatTimer = this.silenceTimer = null;
+}
+}
+
+// dashboard/socket.js
+const CLOSED_FOR_GOOD = {4401: "logged-out",4403: "forbidden", // not an agent, or the page's origin is not the host's
+};
+const OPEN = 1;
+function browser() {return {WebSocket: globalThis.WebSocket,location: globalThis.location,setTimeout: (fn, ms) => setTimeout(fn, ms),clearTimeout: (id) => clearTimeout(id),random: Math.random,};
+}
+class AgentSocket {constructor(path, { onEvent, onState, baseDelay = 1, heartbeatInterval, heartbeat, env = browser() }) {const { protocol, host } = env.location;
+this.url = `${protocol === "https:" ? "wss" : "ws"}://${host}${path}`;
+Object.assign(this, { onEvent, onState, env });
+this.backoff = new Backoff({ baseDelay: Math.max(0.25, baseDelay), maxRetries: Infinity, random: env.random });
+this.heartbeat = new Heartbeat({interval: heartbeatInterval,beat: () => this.send(heartbeat ? heartbeat() : { type: "ping" }),silent: () => this.silent(),env,});
+this.ws = null;
+this.timer = null;
+}
+connect() {this.env.clearTimeout(this.timer);
+this.timer = null;
+this.onState(this.backoff.attempt ? "reconnecting" : "connecting");
+const ws = new this.env.WebSocket(this.url);
+this.ws = ws;
+ws.addEventListener("open", () => {if (this.ws !== ws) return;
+this.backoff.reset();
+this.heartbeat.start();
+this.onState("online");
+});
+ws.addEventListener("message", (event) => {if (this.ws !== ws) return;
+this.heartbeat.heard();
+let data;
+try {data = JSON.parse(event.data);
+} catch {return;
+}
+if (data && typeof data.type === "string") this.onEvent(data);
+});
+ws.addEventListener("close", (event) => {if (this.ws === ws) this.lost(event.code);
+});
+}
+lost(code) {this.ws = null;
+this.heartbeat.stop();
+const final = CLOSED_FOR_GOOD[code];
+this.onState(final || "offline");
+if (final) return;
+this.timer = this.env.setTimeout(() => this.connect(), this.backoff.next() * 1000);
+}
+silent() {const ws = this.ws;
+if (!ws) return;
+this.lost(1006);
+ws.close();
+}
+get open() {return this.ws !== null && this.ws.readyState === OPEN;
+}
+send(frame) {if (!this.open) return false;
+this.ws.send(JSON.stringify(frame));
+return true;
+}
+nudge() {if (!this.ws && this.timer) {this.backoff.reset();
+this.connect();
+}
+}
+}
+
+// shared/catchup.js
+const GRACE = 1;
+const ANSWER_TIMEOUT = 15;
+class CatchUp {constructor({ missing, request, env, grace = GRACE }) {Object.assign(this, { missing, request, env, grace });
+this.wanted = new Map();
+this.waiting = new Map();
+this.inFlight = new Map();
+}
+note(key, upTo) {this.wanted.set(key, Math.max(this.wanted.get(key) || 0, upTo));
+if (this.waiting.has(key) || this.inFlight.has(key)) return;
+this.waiting.set(key, this.env.setTimeout(() => this.check(key), this.grace * 1000));
+}
+check(key) {this.waiting.delete(key);
+const upTo = this.wanted.get(key);
+this.wanted.delete(key);
+if (upTo && this.missing(key, upTo) && this.request(key)) this.begin(key);
+}
+begin(key) {this.env.clearTimeout(this.inFlight.get(key));
+this.inFlight.set(key, this.env.setTimeout(() => this.done(key), ANSWER_TIMEOUT * 1000));
+}
+done(key) {if (!this.inFlight.has(key)) return;
+this.env.clearTimeout(this.inFlight.get(key));
+this.inFlight.delete(key);
+if (this.wanted.has(key)) this.note(key, 0);
+}
+reset() {for (const timer of [...this.waiting.values(), ...this.inFlight.values()]) this.env.clearTimeout(timer);
+this.wanted.clear();
+this.waiting.clear();
+this.inFlight.clear();
+}
+}
+
+// dashboard/sync.js
+class InboxSync {constructor({ inbox, send, selected, env }) {Object.assign(this, { inbox, send, selected });
+this.cursor = null;
+this.catchUp = new CatchUp({missing: (id, upTo) => inbox.held(id, id === selected()) < upTo,request: (id) =>
+id === selected()
+? this.send({ type: "history", conversation_id: id, last_seq: inbox.lastSeq(id), reason: "gap" })
+: this.send({ type: "conversation", conversation_id: id }),env,});
+}
+heartbeat() {return this.cursor ? { type: "conversations", changed_since: this.cursor } : { type: "ping" };
+}
+conversations(event) {if (typeof event.cursor === "string") this.cursor = event.cursor;
+const entries = event.conversations || [];
+if (event.changed_since === undefined) {this.inbox.replaceAll(entries);
+return;
+}
+this.inbox.merge(entries);
+const open = this.selected();
+for (const entry of entries) {if (entry.conversation_id === open && entry.last_seq > this.inbox.lastSeq(open)) {this.catchUp.note(open, entry.last_seq);
+}
+}
+if (event.has_more) this.send({ type: "conversations" });
+}
+requestHistory(conversationId) {const frame = { type: "history", conversation_id: conversationId, last_seq: this.inbox.lastSeq(conversationId) };
+if (this.send(frame)) this.catchUp.begin(conversationId);
+}
+message(message) {const id = message.conversation_id;
+if (this.inbox.held(id, id === this.selected()) < message.seq) this.catchUp.note(id, message.seq);
+}
+answered(conversationId) {this.catchUp.done(conversationId);
+}
+reset() {this.catchUp.reset();
+}
+}
+
+// dashboard/text.js
+function format(template, values = {}) {return String(template).replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
+}
+function translator(strings) {return (key, values) => format(strings && key in strings ? strings[key] : key, values);
+}
+
+// shared/linkify.js
+const URL_PATTERN = /\bhttps?:\/\/[^\s<>"'`]+/gi;
+const TRAILING = /[.,;:!?'"\]}*_]$/;
+function trimUrl(url) {for (;;) {if (TRAILING.test(url)) url = url.slice(0, -1);
+else if (url.endsWith(")") && url.split("(").length < url.split(")").length) url = url.slice(0, -1);
+else return url;
+}
+}
+function safeHref(candidate) {try {const url = new URL(candidate);
+return url.protocol === "http:" || url.protocol === "https:" ? url.href : null;
+} catch {return null;
+}
+}
+function linkify(text) {const parts = [];
+let at = 0;
+for (const match of String(text).matchAll(URL_PATTERN)) {const url = trimUrl(match[0]);
+const href = safeHref(url);
+if (!href) continue;
+if (match.index > at) parts.push({ text: text.slice(at, match.index) });
+parts.push({ text: url, href });
+at = match.index + url.length;
+}
+if (at < text.length) parts.push({ text: text.slice(at) });
+return parts;
+}
+
+// dashboard/view.js
+const ROLE_KEYS = { user: "roleVisitor", assistant: "roleAssistant", agent: "roleAgent", system: "roleSystem" };
+const LINK_REL = "noopener noreferrer nofollow";
+function el(tag, attributes = {}, ...children) {const node = document.createElement(tag);
+for (const [name, value] of Object.entries(attributes)) {if (value === false || value === null || value === undefined) continue;
+if (name === "className") node.className = value;
+else if (name === "text") node.textContent = value;
+else node.setAttribute(name, value === true ? "" : value);
+}
+node.append(...children.filter((child) => child !== null && child !== undefined));
+return node;
+}
+function validDate(timestamp) {const date = new Date(timestamp);
+return timestamp && !Number.isNaN(date.getTime()) ? date : null;
+}
+function time(timestamp, now = new Date()) {const date = validDate(timestamp);
+if (!date) return "";
+return date.toDateString() === now.toDateString()
+? date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })
+: date.toLocaleDateString([], { month: "short", day: "numeric" });
+}
+function messageTime(timestamp, now = new Date()) {const date = validDate(timestamp);
+if (!date) return null;
+const clock = date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+const short =
+date.toDateString() === now.toDateString()
+? clock
+: `${date.toLocaleDateString([], { month: "short", day: "numeric" })} ${clock}`;
+return { short, full: date.toLocaleString([], { dateStyle: "full", timeStyle: "medium" }), iso: date.toISOString() };
+}
+function visitorName(entry, t) {const name = entry.metadata && typeof entry.metadata.name === "string" ? entry.metadata.name : "";
+return name || entry.visitor_identifier || t("visitorNumbered", { id: entry.conversation_id.slice(0, 8) });
+}
+function roleName(role, t) {return ROLE_KEYS[role] ? t(ROLE_KEYS[role]) : role;
+}
+function preview(entry, typists, t) {if (typists.some((typist) => typist.role === "user")) return t("typingPreview");
+const last = entry.last_message;
+if (!last) return t("noMessages");
+if (last.role === "user") return last.message;
+return t("previewFrom", { name: last.sender_name || roleName(last.role, t), message: last.message });
+}
+function renderList(list, entries, { selected, typistsOf, t }) {const items = entries.map((entry) => {const unread = entry.unread || 0;
+const name = visitorName(entry, t);
+const label = [name,entry.visitor_identifier && entry.visitor_identifier !== name ? entry.visitor_identifier : null,entry.status === "resolved" ? t("resolved") : null,unread ? t("unreadCount", { count: unread }) : null,]
+.filter(Boolean)
+.join(", ");
+const button = el("button",{type: "button",className: "lc-item","aria-current": entry.conversation_id === selected ? "true" : null,"aria-label": label,"data-status": entry.status,},el("span",{ className: "lc-item-top" },el("span", { className: "lc-item-name", text: name }),el("time", { className: "lc-item-time", text: time(entry.last_message_at || entry.created_at) }),),el("span",{ className: "lc-item-bottom" },el("span", { className: "lc-item-preview", text: preview(entry, typistsOf(entry.conversation_id), t) }),unread ? el("span", { className: "lc-badge lc-unread", text: String(unread) }) : null,),el("span",{ className: "lc-item-meta" },el("span", { text: entry.website_name || "" }),entry.status === "resolved" ? el("span", { className: "lc-tag", text: t("resolved") }) : null,entry.assigned_agent ? el("span", { className: "lc-tag", text: entry.assigned_agent.name }) : null,),);
+button.dataset.conversationId = entry.conversation_id;
+return el("li", {}, button);
+});
+list.replaceChildren(...items);
+}
+function messageText(text) {return linkify(String(text ?? "")).map((part) =>
+part.href
+? el("a", { href: part.href, rel: LINK_REL, target: "_blank", text: part.text })
+: document.createTextNode(part.text),);
+}
+function stamp(message, { pending, failed }, t) {if (pending) return el("span", { className: "lc-msg-time", text: t(failed ? "notSent" : "sending") });
+const when = messageTime(message.timestamp);
+if (!when) return null;
+return el("time", { className: "lc-msg-time", datetime: when.iso, title: when.full, text: when.short });
+}
+function renderMessage(message, { pending = false, failed = false, error = "", t }) {const author = message.role === "agent" ? message.sender_name || t("roleAgent") : roleName(message.role, t);
+const item = el("li",{ className: `lc-msg lc-msg-${message.role}${pending ? " lc-pending" : ""}${failed ? " lc-failed" : ""}` },el("div",{ className: "lc-msg-head" },el("span", { className: "lc-msg-author", text: author }),stamp(message, { pending, failed }, t),),el("p", { className: "lc-msg-text" }, ...messageText(message.message)),failed
+? el("p",{ className: "lc-msg-error" },el("span", { text: error ? t("notSentBecause", { reason: error }) : t("notSent") })," ",el("button", { type: "button", "data-retry": message.client_id, text: t("retry") }),)
+: null,);
+if (message.seq) item.dataset.seq = String(message.seq);
+if (message.client_id) item.dataset.clientId = message.client_id;
+return item;
+}
+function renderNote(text) {return el("li", { className: "lc-note", text });
+}
+function browserName(userAgent, t) {if (!userAgent) return "";
+const browser = [["Edge", /Edg\/(\d+)/],["Opera", /OPR\/(\d+)/],["Firefox", /Firefox\/(\d+)/],["Chrome", /Chrome\/(\d+)/],["Safari", /Version\/(\d+)[\d.]* .*Safari/],].find(([, pattern]) => pattern.test(userAgent));
+if (!browser) return userAgent;
+const system = [["Android", /Android/],["iOS", /iPhone|iPad/],["Windows", /Windows/],["macOS", /Mac OS X/],["Linux", /Linux/],].find(([, pattern]) => pattern.test(userAgent));
+const name = `${browser[0]} ${browser[1].exec(userAgent)[1]}`;
+return system ? t("browserOn", { browser: name, system: system[0] }) : name;
+}
+const EXTRA_KEYS = { title: "detailPageTitle", language: "detailLanguage" };
+const KNOWN = new Set(["name", "email", "page", "browser", "user_agent", "identity_verified"]);
+function identity(entry, meta, t) {if (!entry.visitor_identifier) return t("notIdentified");
+return t(meta.identity_verified ? "verified" : "notVerified");
+}
+function renderDetails(dl, entry, t) {const meta = entry.metadata || {};
+const started = validDate(entry.created_at);
+const rows = [["name", t("detailName"), meta.name],["identifier", t("detailIdentifier"), entry.visitor_identifier || t("anonymous")],["email", t("detailEmail"), meta.email],["identity", t("detailIdentity"), identity(entry, meta, t)],["page", t("detailPage"), meta.page],["browser", t("detailBrowser"), browserName(meta.browser || meta.user_agent, t)],["website", t("detailWebsite"), entry.website_name],["started", t("detailStarted"), started ? started.toLocaleString() : ""],["status", t("detailStatus"), t(entry.status === "resolved" ? "resolved" : "open")],["assigned", t("detailAssignedTo"), entry.assigned_agent ? entry.assigned_agent.name : t("nobody")],];
+for (const [key, value] of Object.entries(meta)) {if (!KNOWN.has(key) && value !== null && typeof value !== "object") {rows.push([key, EXTRA_KEYS[key] ? t(EXTRA_KEYS[key]) : key, String(value)]);
+}
+}
+const nodes = [];
+for (const [key, term, value] of rows) {if (value === undefined || value === null || value === "") continue;
+const dd = el("dd", {}, ...(key === "page" ? messageText(value) : [String(value)]));
+if (key === "identity") dd.dataset.verified = String(Boolean(meta.identity_verified));
+if (key === "browser" && meta.browser) dd.title = String(meta.browser);
+nodes.push(el("dt", { text: term }), dd);
+}
+dl.replaceChildren(...nodes);
+}
+function typingText(typists, t) {if (!typists.length) return "";
+const names = typists.map((typist) => {if (typist.role === "user") return t("theVisitor");
+return typist.name || t("theAutomaticReply");
+});
+if (names.length === 1) return t("typingOne", { name: names[0] });
+return t("typingMany", { names: names.slice(0, -1).join(", "), last: names[names.length - 1] });
+}
+
+// dashboard/main.js
 const TYPING_RESEND_MS = 3000; // keep the server's typing state alive while keys are hit
-const TYPING_IDLE_MS = 4000; // no key for this long: typing stopped
-const STATES = {
-  connecting: "Connecting…",
-  reconnecting: "Reconnecting…",
-  online: "Online",
-  offline: "Offline — reconnecting",
-  "logged-out": "Logged out: reload the page to log in again.",
-  forbidden: "Not allowed: this account is not a live chat agent.",
-};
-
+const TYPING_IDLE_MS = 4000;
+const STATES = {connecting: "stateConnecting",reconnecting: "stateReconnecting",online: "stateOnline",offline: "stateOffline","logged-out": "stateLoggedOut",forbidden: "stateForbidden",};
+const HASH = /^#conversation=([\w-]+)$/;
 const config = JSON.parse(document.getElementById("livechat-dashboard-config").textContent);
+const t = translator(config.strings);
 const $ = (id) => document.getElementById(id);
-const ui = {
-  connection: $("lc-connection"),
-  list: $("lc-list"),
-  empty: $("lc-inbox-empty"),
-  filter: $("lc-filter"),
-  unreadTotal: $("lc-unread-total"),
-  conversation: $("lc-conversation"),
-  placeholder: $("lc-placeholder"),
-  title: $("lc-title"),
-  subtitle: $("lc-subtitle"),
-  log: $("lc-log"),
-  typing: $("lc-typing"),
-  reply: $("lc-reply"),
-  input: $("lc-input"),
-  details: $("lc-details"),
-  assign: $("lc-assign"),
-  resolve: $("lc-resolve"),
-  reopen: $("lc-reopen"),
-};
+const ui = {layout: $("lc-layout"),back: $("lc-back"),messages: $("lc-messages"),visitorBox: $("lc-visitor-box"),notifyWhere: $("lc-notify-where"),connection: $("lc-connection"),list: $("lc-list"),empty: $("lc-inbox-empty"),filter: $("lc-filter"),unreadTotal: $("lc-unread-total"),conversation: $("lc-conversation"),placeholder: $("lc-placeholder"),title: $("lc-title"),subtitle: $("lc-subtitle"),log: $("lc-log"),typing: $("lc-typing"),reply: $("lc-reply"),input: $("lc-input"),details: $("lc-details"),assign: $("lc-assign"),resolve: $("lc-resolve"),reopen: $("lc-reopen"),};
 const baseTitle = document.title;
 const typingTimeoutMs = (config.typingTimeout || 10) * 1000 + 2000;
-
 const timers = { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (id) => clearTimeout(id) };
-
 const inbox = new Inbox();
 const leader = new TabLeader();
-const notifier = new Notifier($("lc-notify"), leader);
+const notifier = new Notifier($("lc-notify"), leader, t);
 let selected = null;
 let outgoingTyping = { conversationId: null, sentAt: 0, idle: null };
-
-const socket = new AgentSocket(config.socketPath, {
-  onEvent: handle,
-  onState: (state) => {
-    ui.connection.dataset.state = state;
-    ui.connection.textContent = STATES[state] || state;
-    ui.reply.querySelector("button").disabled = state === "logged-out" || state === "forbidden";
-    if (state !== "online") sync.reset();
-  },
-  baseDelay: config.reconnectBaseDelay,
-  heartbeatInterval: config.heartbeatInterval,
-  heartbeat: () => sync.heartbeat(),
-});
+const socket = new AgentSocket(config.socketPath, {onEvent: handle,onState: (state) => {ui.connection.dataset.state = state;
+ui.connection.textContent = STATES[state] ? t(STATES[state]) : state;
+ui.reply.querySelector("button").disabled = state === "logged-out" || state === "forbidden";
+if (state !== "online") sync.reset();
+},baseDelay: config.reconnectBaseDelay,heartbeatInterval: config.heartbeatInterval,heartbeat: () => sync.heartbeat(),});
 const send = (frame) => socket.send(frame);
 const sync = new InboxSync({ inbox, send, selected: () => selected, env: timers });
 const replies = new Replies({ send, env: timers });
-
-// ---------------------------------------------------------------- server events
-
-const handlers = {
-  ready(event) {
-    inbox.me = event.agent;
-    // Catch up after a reconnect: the open thread, then replies still waiting to go.
-    if (selected) sync.requestHistory(selected);
-    replies.resend();
-  },
-  conversations(event) {
-    sync.conversations(event);
-    if (event.changed_since === undefined) {
-      $("lc-more").hidden = !event.has_more;
-      if (selected && !inbox.conversations.has(selected)) {
-        // The open conversation fell off the first page: keep it.
-        socket.send({ type: "conversation", conversation_id: selected });
-      }
-      const wanted = location.hash.slice(1);
-      if (!selected && wanted && inbox.conversations.has(wanted)) select(wanted);
-    }
-    refresh(selected);
-  },
-  conversation(event) {
-    inbox.upsert(event.conversation);
-    sync.answered(event.conversation.conversation_id);
-    refresh(event.conversation.conversation_id);
-  },
-  new_conversation(event) {
-    inbox.upsert(event.conversation);
-    notifier.newConversation(event.conversation);
-    renderInbox();
-  },
-  history(event) {
-    inbox.upsert(event.conversation);
-    replies.confirm(event.messages);
-    inbox.addHistory(event.conversation_id, event.messages);
-    if (event.has_more) sync.requestHistory(event.conversation_id);
-    else sync.answered(event.conversation_id);
-    refresh(event.conversation_id);
-    markRead();
-  },
-  chat_message(message) {
-    const id = message.conversation_id;
-    if (!inbox.conversations.has(id)) socket.send({ type: "conversation", conversation_id: id });
-    replies.confirm([message]);
-    inbox.addMessage(message);
-    sync.message(message);
-    inbox.setTyping({ conversation_id: id, role: message.role, agent: null, is_typing: false }, 0);
-    refresh(id);
-    markRead();
-  },
-  typing(event) {
-    inbox.setTyping(event, typingTimeoutMs);
-    refresh(event.conversation_id);
-    // A lost "stopped" must not leave the indicator up: look again after the timeout.
-    setTimeout(() => refresh(event.conversation_id), typingTimeoutMs + 50);
-  },
-  status(event) {
-    const entry = inbox.conversations.get(event.conversation_id);
-    if (!entry) return;
-    entry.status = event.status;
-    if (event.conversation_id === selected) {
-      const who = event.by ? event.by.name : "the visitor's new message";
-      ui.log.append(renderNote(`${event.status === "resolved" ? "Resolved" : "Reopened"} by ${who}`));
-    }
-    refresh(event.conversation_id);
-  },
-  assignment(event) {
-    const entry = inbox.conversations.get(event.conversation_id);
-    if (!entry) return;
-    entry.assigned_agent = event.assigned_agent;
-    refresh(event.conversation_id);
-  },
-  read(event) {
-    inbox.read(event);
-    renderInbox();
-  },
-  error(event) {
-    // An error naming a reply acts on it alone: failed (say so), or sent again later.
-    const reply = event.client_id ? replies.refused(event) : undefined;
-    if (reply) refresh(reply.conversationId);
-    if (!reply || reply.failed) showAlert(event.message || event.code);
-  },
-  pong() {},
-};
-
-function handle(event) {
-  const handler = handlers[event.type];
-  if (handler) handler(event);
+const handlers = {ready(event) {inbox.me = event.agent;
+if (selected) sync.requestHistory(selected);
+replies.resend();
+},conversations(event) {sync.conversations(event);
+if (event.changed_since === undefined) {$("lc-more").hidden = !event.has_more;
+if (selected && !inbox.conversations.has(selected)) {socket.send({ type: "conversation", conversation_id: selected });
 }
-
-// ---------------------------------------------------------------- agent actions
-
-function select(conversationId) {
-  if (selected === conversationId) return;
-  stopTyping();
-  selected = conversationId;
-  history.replaceState(null, "", `#${conversationId}`);
-  ui.log.replaceChildren();
-  sync.requestHistory(conversationId);
-  refresh(conversationId);
-  ui.input.focus();
+const wanted = wantedConversation();
+if (!selected && wanted) select(wanted);
 }
-
-function markRead() {
-  if (!selected || document.visibilityState !== "visible") return;
-  const entry = inbox.conversations.get(selected);
-  const seq = inbox.highest(selected);
-  if (entry && seq > (entry.last_read_seq || 0)) {
-    entry.last_read_seq = seq; // not again until the server says otherwise
-    socket.send({ type: "mark_read", conversation_id: selected, seq });
-  }
+refresh(selected);
+},conversation(event) {inbox.upsert(event.conversation);
+if (!selected && event.conversation.conversation_id === wantedConversation()) select(wantedConversation());
+sync.answered(event.conversation.conversation_id);
+refresh(event.conversation.conversation_id);
+},new_conversation(event) {inbox.upsert(event.conversation);
+notifier.newConversation(event.conversation);
+renderInbox();
+},history(event) {inbox.upsert(event.conversation);
+replies.confirm(event.messages);
+inbox.addHistory(event.conversation_id, event.messages);
+if (event.has_more) sync.requestHistory(event.conversation_id);
+else sync.answered(event.conversation_id);
+refresh(event.conversation_id);
+markRead();
+},chat_message(message) {const id = message.conversation_id;
+if (!inbox.conversations.has(id)) socket.send({ type: "conversation", conversation_id: id });
+replies.confirm([message]);
+inbox.addMessage(message);
+sync.message(message);
+inbox.setTyping({ conversation_id: id, role: message.role, agent: null, is_typing: false }, 0);
+refresh(id);
+markRead();
+},typing(event) {inbox.setTyping(event, typingTimeoutMs);
+refresh(event.conversation_id);
+setTimeout(() => refresh(event.conversation_id), typingTimeoutMs + 50);
+},status(event) {const entry = inbox.conversations.get(event.conversation_id);
+if (!entry) return;
+entry.status = event.status;
+if (event.conversation_id === selected) ui.messages.append(renderNote(statusNote(event)));
+refresh(event.conversation_id);
+},assignment(event) {const entry = inbox.conversations.get(event.conversation_id);
+if (!entry) return;
+entry.assigned_agent = event.assigned_agent;
+refresh(event.conversation_id);
+},read(event) {inbox.read(event);
+renderInbox();
+},error(event) {const reply = event.client_id ? replies.refused(event) : undefined;
+if (reply) refresh(reply.conversationId);
+if (!reply || reply.failed) showAlert(event.message || event.code);
+},pong() {},};
+function statusNote(event) {const resolved = event.status === "resolved";
+if (event.by) return t(resolved ? "resolvedBy" : "reopenedBy", { name: event.by.name });
+return t(resolved ? "resolvedNote" : "reopenedByVisitor");
 }
-
-function typed() {
-  if (!selected) return;
-  const now = Date.now();
-  if (outgoingTyping.conversationId !== selected || now - outgoingTyping.sentAt > TYPING_RESEND_MS) {
-    if (socket.send({ type: "typing", conversation_id: selected, is_typing: true })) {
-      outgoingTyping = { ...outgoingTyping, conversationId: selected, sentAt: now };
-    }
-  }
-  clearTimeout(outgoingTyping.idle);
-  outgoingTyping.idle = setTimeout(stopTyping, TYPING_IDLE_MS);
+function handle(event) {const handler = handlers[event.type];
+if (handler) handler(event);
 }
-
-function stopTyping() {
-  clearTimeout(outgoingTyping.idle);
-  if (outgoingTyping.conversationId) {
-    socket.send({ type: "typing", conversation_id: outgoingTyping.conversationId, is_typing: false });
-  }
-  outgoingTyping = { conversationId: null, sentAt: 0, idle: null };
+function wantedConversation() {const match = HASH.exec(location.hash);
+return match ? match[1] : null;
 }
-
-function newClientId() {
-  const random = crypto.getRandomValues(new Uint32Array(2));
-  return `a-${Date.now().toString(36)}-${random[0].toString(36)}${random[1].toString(36)}`;
+function select(conversationId) {ui.layout.dataset.view = "conversation";
+if (selected === conversationId) return;
+stopTyping();
+selected = conversationId;
+if (location.hash !== `#conversation=${conversationId}`) {history.replaceState(null, "", `#conversation=${conversationId}`);
 }
-
-// ---------------------------------------------------------------- rendering
-
-function renderInbox() {
-  const entries = inbox.sorted(ui.filter.value);
-  renderList(ui.list, entries, { selected, typistsOf: (id) => inbox.typists(id) });
-  ui.empty.hidden = entries.length > 0;
-  const unread = inbox.totalUnread();
-  ui.unreadTotal.hidden = unread === 0;
-  ui.unreadTotal.textContent = unread ? `${unread} unread` : "";
-  document.title = unread ? `(${unread}) ${baseTitle}` : baseTitle;
+ui.messages.replaceChildren();
+if (!inbox.conversations.has(conversationId)) socket.send({ type: "conversation", conversation_id: conversationId });
+sync.requestHistory(conversationId);
+refresh(conversationId);
+ui.input.focus();
 }
-
-function renderConversation() {
-  const entry = selected && inbox.conversations.get(selected);
-  ui.conversation.hidden = !entry;
-  ui.placeholder.hidden = Boolean(entry);
-  if (!entry) return;
-  ui.title.textContent = visitorName(entry);
-  ui.subtitle.textContent = [entry.website_name, entry.status === "resolved" ? "Resolved" : "Open"].join(" · ");
-  const mine = entry.assigned_agent && inbox.me && entry.assigned_agent.user_id === inbox.me.user_id;
-  ui.assign.disabled = Boolean(mine);
-  ui.assign.textContent = mine ? "Assigned to you" : "Assign to me";
-  ui.resolve.hidden = entry.status === "resolved";
-  ui.reopen.hidden = entry.status !== "resolved";
-  renderDetails(ui.details, entry);
-  renderThread(entry);
-  ui.typing.textContent = typingText(inbox.typists(selected));
+function backToList() {const closed = selected;
+stopTyping();
+selected = null;
+ui.layout.dataset.view = "list";
+history.replaceState(null, "", location.pathname + location.search);
+refresh(null);
+const item = closed && [...ui.list.querySelectorAll("[data-conversation-id]")].find((b) => b.dataset.conversationId === closed);
+if (item) item.focus();
 }
-
-function renderThread(entry) {
-  // Append what is new rather than redraw, so reading and selecting text are not disturbed.
-  const nearBottom = ui.log.scrollHeight - ui.log.scrollTop - ui.log.clientHeight < 80;
-  for (const node of ui.log.querySelectorAll(".lc-pending")) node.remove();
-  const shown = new Set([...ui.log.querySelectorAll("[data-seq]")].map((node) => Number(node.dataset.seq)));
-  for (const message of inbox.thread(entry.conversation_id)) {
-    if (shown.has(message.seq)) continue;
-    const node = renderMessage(message);
-    const after = [...ui.log.querySelectorAll("[data-seq]")].find((n) => Number(n.dataset.seq) > message.seq);
-    ui.log.insertBefore(node, after || null);
-  }
-  for (const item of replies.forConversation(entry.conversation_id)) {
-    const message = { role: "agent", sender_name: inbox.me?.name, message: item.message, client_id: item.clientId };
-    ui.log.append(renderMessage(message, { pending: true, failed: item.failed, error: item.error }));
-  }
-  if (nearBottom) ui.log.scrollTop = ui.log.scrollHeight;
+function markRead() {if (!selected || document.visibilityState !== "visible") return;
+const entry = inbox.conversations.get(selected);
+const seq = inbox.highest(selected);
+if (entry && seq > (entry.last_read_seq || 0)) {entry.last_read_seq = seq;
+socket.send({ type: "mark_read", conversation_id: selected, seq });
 }
-
-function refresh(conversationId) {
-  renderInbox();
-  if (conversationId === selected) renderConversation();
 }
-
+function typed() {if (!selected) return;
+const now = Date.now();
+if (outgoingTyping.conversationId !== selected || now - outgoingTyping.sentAt > TYPING_RESEND_MS) {if (socket.send({ type: "typing", conversation_id: selected, is_typing: true })) {outgoingTyping = { ...outgoingTyping, conversationId: selected, sentAt: now };
+}
+}
+clearTimeout(outgoingTyping.idle);
+outgoingTyping.idle = setTimeout(stopTyping, TYPING_IDLE_MS);
+}
+function stopTyping() {clearTimeout(outgoingTyping.idle);
+if (outgoingTyping.conversationId) {socket.send({ type: "typing", conversation_id: outgoingTyping.conversationId, is_typing: false });
+}
+outgoingTyping = { conversationId: null, sentAt: 0, idle: null };
+}
+function newClientId() {const random = crypto.getRandomValues(new Uint32Array(2));
+return `a-${Date.now().toString(36)}-${random[0].toString(36)}${random[1].toString(36)}`;
+}
+function renderInbox() {const entries = inbox.sorted(ui.filter.value);
+renderList(ui.list, entries, { selected, typistsOf: (id) => inbox.typists(id), t });
+ui.empty.hidden = entries.length > 0;
+const unread = inbox.totalUnread();
+ui.unreadTotal.hidden = unread === 0;
+ui.unreadTotal.textContent = unread ? t("unreadCount", { count: unread }) : "";
+document.title = unread ? t("titleUnread", { count: unread, title: baseTitle }) : baseTitle;
+}
+function renderConversation() {const entry = selected && inbox.conversations.get(selected);
+ui.conversation.hidden = !entry;
+ui.placeholder.hidden = Boolean(entry);
+if (!entry) return;
+ui.title.textContent = visitorName(entry, t);
+ui.subtitle.textContent = [entry.website_name, t(entry.status === "resolved" ? "resolved" : "open")].join(" · ");
+const mine = entry.assigned_agent && inbox.me && entry.assigned_agent.user_id === inbox.me.user_id;
+ui.assign.disabled = Boolean(mine);
+ui.assign.textContent = t(mine ? "assignedToYou" : "assignToMe");
+ui.resolve.hidden = entry.status === "resolved";
+ui.reopen.hidden = entry.status !== "resolved";
+renderDetails(ui.details, entry, t);
+renderThread(entry);
+ui.typing.textContent = typingText(inbox.typists(selected), t);
+}
+function renderThread(entry) {const nearBottom = ui.log.scrollHeight - ui.log.scrollTop - ui.log.clientHeight < 80;
+for (const node of ui.messages.querySelectorAll(".lc-pending")) node.remove();
+const shown = new Set([...ui.messages.querySelectorAll("[data-seq]")].map((node) => Number(node.dataset.seq)));
+for (const message of inbox.thread(entry.conversation_id)) {if (shown.has(message.seq)) continue;
+const node = renderMessage(message, { t });
+const after = [...ui.messages.querySelectorAll("[data-seq]")].find((n) => Number(n.dataset.seq) > message.seq);
+ui.messages.insertBefore(node, after || null);
+}
+for (const item of replies.forConversation(entry.conversation_id)) {const message = { role: "agent", sender_name: inbox.me?.name, message: item.message, client_id: item.clientId };
+ui.messages.append(renderMessage(message, { pending: true, failed: item.failed, error: item.error, t }));
+}
+if (nearBottom) ui.log.scrollTop = ui.log.scrollHeight;
+}
+function refresh(conversationId) {renderInbox();
+if (conversationId === selected) renderConversation();
+}
 let alertTimer = null;
-function showAlert(text) {
-  const alert = $("lc-alert");
-  alert.textContent = text;
-  alert.hidden = false;
-  clearTimeout(alertTimer);
-  alertTimer = setTimeout(() => {
-    alert.hidden = true;
-  }, 6000);
+function showAlert(text) {const alert = $("lc-alert");
+alert.textContent = text;
+alert.hidden = false;
+clearTimeout(alertTimer);
+alertTimer = setTimeout(() => {alert.hidden = true;
+}, 6000);
 }
-
-// ---------------------------------------------------------------- page events
-
-ui.list.addEventListener("click", (event) => {
-  const button = event.target.closest("[data-conversation-id]");
-  if (button) select(button.dataset.conversationId);
+ui.list.addEventListener("click", (event) => {const button = event.target.closest("[data-conversation-id]");
+if (button) select(button.dataset.conversationId);
 });
 ui.filter.addEventListener("change", renderInbox);
-ui.reply.addEventListener("submit", (event) => {
-  event.preventDefault();
-  const message = ui.input.value.trim();
-  if (!selected || !message) return;
-  stopTyping();
-  replies.add(selected, message, newClientId());
-  ui.input.value = "";
-  renderConversation();
+ui.back.addEventListener("click", backToList);
+addEventListener("hashchange", () => {const wanted = wantedConversation();
+if (wanted) select(wanted);
 });
-ui.input.addEventListener("keydown", (event) => {
-  if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
-    event.preventDefault();
-    ui.reply.requestSubmit();
-  }
+ui.reply.addEventListener("submit", (event) => {event.preventDefault();
+const message = ui.input.value.trim();
+if (!selected || !message) return;
+stopTyping();
+replies.add(selected, message, newClientId());
+ui.input.value = "";
+renderConversation();
 });
-ui.log.addEventListener("click", (event) => {
-  const button = event.target.closest("[data-retry]");
-  if (button && replies.retry(button.dataset.retry)) renderConversation();
+ui.input.addEventListener("keydown", (event) => {if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {event.preventDefault();
+ui.reply.requestSubmit();
+}
+});
+ui.log.addEventListener("click", (event) => {const button = event.target.closest("[data-retry]");
+if (button && replies.retry(button.dataset.retry)) renderConversation();
 });
 ui.input.addEventListener("input", () => (ui.input.value ? typed() : stopTyping()));
 ui.input.addEventListener("blur", stopTyping);
@@ -302,8 +771,14 @@ ui.resolve.addEventListener("click", () => socket.send({ type: "resolve", conver
 ui.reopen.addEventListener("click", () => socket.send({ type: "reopen", conversation_id: selected }));
 document.addEventListener("visibilitychange", markRead);
 addEventListener("online", () => socket.nudge());
-
+function showAlertTab() {ui.notifyWhere.hidden = $("lc-notify").value === "off" || leader.isLeader();
+}
 leader.start();
-// Which tab alerts, for the curious (and the browser tests): <body data-alert-tab="true">.
-setInterval(() => (document.body.dataset.alertTab = String(leader.isLeader())), 1000);
+setInterval(showAlertTab, 1000);
+$("lc-notify").addEventListener("change", showAlertTab);
+const phone = matchMedia("(max-width: 640px)");
+ui.visitorBox.open = !phone.matches;
+phone.addEventListener("change", () => (ui.visitorBox.open = !phone.matches));
+if (wantedConversation()) ui.layout.dataset.view = "conversation";
 socket.connect();
+})();

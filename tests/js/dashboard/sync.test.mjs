@@ -3,9 +3,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { Inbox } from "../../src/django_livechat/static/django_livechat/dashboard/inbox.js";
-import { InboxSync } from "../../src/django_livechat/static/django_livechat/dashboard/sync.js";
-import { FakeClock } from "../js/fakes.mjs";
+import { Inbox } from "../../../js/dashboard/inbox.js";
+import { InboxSync } from "../../../js/dashboard/sync.js";
+import { FakeClock } from "../fakes.mjs";
 
 const entry = (id, last_seq = 0, fields = {}) => ({ conversation_id: id, status: "open", last_seq, unread: 0, ...fields });
 const message = (id, seq, role = "user") => ({ conversation_id: id, seq, role, message: `m${seq}`, client_id: `c${seq}` });

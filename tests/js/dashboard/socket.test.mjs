@@ -2,8 +2,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { AgentSocket } from "../../src/django_livechat/static/django_livechat/dashboard/socket.js";
-import { FakeClock, socketClass } from "../js/fakes.mjs";
+import { AgentSocket } from "../../../js/dashboard/socket.js";
+import { FakeClock, socketClass } from "../fakes.mjs";
 
 function setup({ heartbeat = () => ({ type: "conversations", changed_since: "c-1" }) } = {}) {
   const clock = new FakeClock();

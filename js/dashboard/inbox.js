@@ -141,9 +141,8 @@ export class Inbox {
     const who = event.agent ? `agent:${event.agent.user_id}` : event.role;
     const people = this.typing.get(id);
     if (event.is_typing) {
-      const label =
-        event.role === "user" ? "The visitor" : event.agent ? event.agent.name : "The automatic reply";
-      people.set(who, { label, role: event.role, until: Date.now() + timeoutMs });
+      // The words are the view's: here only who it is (an agent's name, if an agent).
+      people.set(who, { role: event.role, name: event.agent ? event.agent.name : "", until: Date.now() + timeoutMs });
     } else {
       people.delete(who);
     }

@@ -1,19 +1,25 @@
 // The agent's replies on their way: pending until the server's chat_message with the
 // same client_id arrives. An error naming one acts on it alone: sent again later (the
-// server could not store it now), or failed for good, shown so, with a retry.
+// server could not store it now: after the server's delay, growing with the shared
+// backoff while it keeps refusing), or failed for good, shown so, with a retry.
+import { Backoff } from "../shared/backoff.js";
 
 const LATER = new Set(["UNAVAILABLE", "RATE_LIMITED"]);
-const RETRY_AFTER = 2; // seconds, when the server names no delay
+const RETRY_BASE = 2; // seconds: the first retry's delay when the server names none
 
 export class Replies {
-  /** ``send(frame)`` sends on the agent socket (false if it is not open). ``env``: timers. */
+  /**
+   * ``send(frame)`` sends on the agent socket (false if it is not open). ``env``:
+   * setTimeout, clearTimeout, and optionally random (the backoff's jitter).
+   */
   constructor({ send, env }) {
     Object.assign(this, { send, env });
     this.items = new Map(); // client_id -> {clientId, conversationId, message, failed, error, timer}
   }
 
   add(conversationId, message, clientId) {
-    const item = { clientId, conversationId, message, failed: false, error: "", timer: null };
+    const backoff = new Backoff({ baseDelay: RETRY_BASE, maxRetries: Infinity, random: this.env.random || Math.random });
+    const item = { clientId, conversationId, message, failed: false, error: "", timer: null, backoff };
     this.items.set(clientId, item);
     this.deliver(item);
     return item;
@@ -45,7 +51,8 @@ export class Replies {
     if (!item) return undefined;
     if (LATER.has(event.code)) {
       this.env.clearTimeout(item.timer);
-      const seconds = Number(event.retry_after) > 0 ? Number(event.retry_after) : RETRY_AFTER;
+      // The server's delay at least; longer each time it refuses the same reply again.
+      const seconds = Math.max(Number(event.retry_after) || 0, item.backoff.next());
       item.timer = this.env.setTimeout(() => {
         item.timer = null;
         this.deliver(item);
@@ -65,6 +72,7 @@ export class Replies {
     if (!item || !item.failed) return undefined;
     item.failed = false;
     item.error = "";
+    item.backoff.reset();
     this.deliver(item);
     return item;
   }

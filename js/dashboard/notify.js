@@ -45,9 +45,11 @@ export class TabLeader {
 }
 
 export class Notifier {
-  constructor(select, leader) {
+  /** ``t`` is the page's translator (text.js): the notification's words are the server's. */
+  constructor(select, leader, t) {
     this.select = select;
     this.leader = leader;
+    this.t = t;
     this.audio = null;
     try {
       select.value = localStorage.getItem(PREFERENCE_KEY) || "off";
@@ -72,15 +74,15 @@ export class Notifier {
   newConversation(entry) {
     const mode = this.select.value;
     if (mode === "off" || !this.leader.isLeader()) return;
-    const who = entry.visitor_identifier || "A visitor";
+    const who = entry.visitor_identifier || this.t("aVisitor");
     if (mode === "desktop" && "Notification" in window && Notification.permission === "granted") {
-      const note = new Notification("New conversation", {
-        body: `${who} on ${entry.website_name}`,
+      const note = new Notification(this.t("newConversation"), {
+        body: this.t("newConversationOn", { visitor: who, website: entry.website_name }),
         tag: entry.conversation_id,
       });
       note.onclick = () => {
         window.focus();
-        location.hash = entry.conversation_id;
+        location.hash = `conversation=${entry.conversation_id}`;
       };
       return;
     }

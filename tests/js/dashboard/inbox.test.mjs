@@ -1,11 +1,8 @@
-// The dashboard's state rules: ordering, unread counts, typing, and the browser's name.
+// The dashboard's state rules: ordering, unread counts, typing.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { Inbox } from "../../src/django_livechat/static/django_livechat/dashboard/inbox.js";
-
-// view.js builds DOM nodes only inside its functions, so importing it needs no document.
-const { browserName } = await import("../../src/django_livechat/static/django_livechat/dashboard/view.js");
+import { Inbox } from "../../../js/dashboard/inbox.js";
 
 function entry(id, fields = {}) {
   return {
@@ -104,9 +101,9 @@ test("typing: per person, ended by false, and forgotten after its timeout", () =
   const inbox = new Inbox();
   inbox.setTyping({ conversation_id: "a", role: "user", is_typing: true }, 60_000);
   inbox.setTyping({ conversation_id: "a", role: "agent", agent: { user_id: 2, name: "Cat" }, is_typing: true }, 60_000);
-  assert.deepEqual(inbox.typists("a").map((t) => t.label), ["The visitor", "Cat"]);
+  assert.deepEqual(inbox.typists("a").map((t) => [t.role, t.name]), [["user", ""], ["agent", "Cat"]]);
   inbox.setTyping({ conversation_id: "a", role: "user", is_typing: false }, 60_000);
-  assert.deepEqual(inbox.typists("a").map((t) => t.label), ["Cat"]);
+  assert.deepEqual(inbox.typists("a").map((t) => t.name), ["Cat"]);
   inbox.setTyping({ conversation_id: "b", role: "user", is_typing: true }, -1);
   assert.deepEqual(inbox.typists("b"), []);
 });
@@ -116,22 +113,4 @@ test("the mine filter follows the assigned agent", () => {
   inbox.me = { user_id: 7, name: "Ann" };
   inbox.replaceAll([entry("a", { assigned_agent: { user_id: 7, name: "Ann" } }), entry("b")]);
   assert.deepEqual(inbox.sorted("mine").map((e) => e.conversation_id), ["a"]);
-});
-
-test("browser names from user agents", () => {
-  const chrome =
-    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
-  assert.equal(browserName(chrome), "Chrome 126 on Linux");
-  assert.equal(
-    browserName("Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:140.0) Gecko/20100101 Firefox/140.0"),
-    "Firefox 140 on Windows",
-  );
-  assert.equal(
-    browserName(
-      "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
-    ),
-    "Safari 17 on iOS",
-  );
-  assert.equal(browserName("curl/8.0"), "curl/8.0");
-  assert.equal(browserName(""), "");
 });

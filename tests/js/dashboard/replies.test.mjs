@@ -2,8 +2,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { Replies } from "../../src/django_livechat/static/django_livechat/dashboard/replies.js";
-import { FakeClock } from "../js/fakes.mjs";
+import { Replies } from "../../../js/dashboard/replies.js";
+import { FakeClock } from "../fakes.mjs";
 
 function setup() {
   const clock = new FakeClock();
@@ -65,6 +65,21 @@ test("UNAVAILABLE with the socket down at retry time: the reconnect sends it", (
   t.state.socketUp = true;
   t.replies.resend();
   assert.deepEqual(t.ids(), ["r1", "r1"]);
+});
+
+test("a reply refused again and again for now waits longer each time (the shared backoff)", () => {
+  const t = setup();
+  t.clock.random = () => 1; // no jitter: the backoff's ceiling
+  t.replies.add("a", "one", "r1");
+  const waits = [];
+  for (let i = 0; i < 4; i++) {
+    t.replies.refused(error("RATE_LIMITED", "r1", { retry_after: 1 }));
+    waits.push(t.clock.delays()[0]);
+    t.clock.advance(waits[i]);
+  }
+  assert.deepEqual(waits, [2_000, 4_000, 8_000, 16_000]);
+  assert.equal(t.ids().length, 5, "sent again after each wait, never marked failed");
+  assert.equal(t.replies.items.get("r1").failed, false);
 });
 
 test("a failed reply can be retried by hand, the same client_id", () => {

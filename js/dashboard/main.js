@@ -1,0 +1,358 @@
+// The agent dashboard: wires the socket, the inbox state, the rendering and the alerts.
+// It speaks only the documented agent protocol (docs/protocol.rst, "The agent socket").
+
+import { Inbox } from "./inbox.js";
+import { Notifier, TabLeader } from "./notify.js";
+import { Replies } from "./replies.js";
+import { AgentSocket } from "./socket.js";
+import { InboxSync } from "./sync.js";
+import { translator } from "./text.js";
+import { renderDetails, renderList, renderMessage, renderNote, typingText, visitorName } from "./view.js";
+
+const TYPING_RESEND_MS = 3000; // keep the server's typing state alive while keys are hit
+const TYPING_IDLE_MS = 4000; // no key for this long: typing stopped
+const STATES = {
+  connecting: "stateConnecting",
+  reconnecting: "stateReconnecting",
+  online: "stateOnline",
+  offline: "stateOffline",
+  "logged-out": "stateLoggedOut",
+  forbidden: "stateForbidden",
+};
+const HASH = /^#conversation=([\w-]+)$/; // the open conversation, so that a reload reopens it
+
+const config = JSON.parse(document.getElementById("livechat-dashboard-config").textContent);
+const t = translator(config.strings);
+const $ = (id) => document.getElementById(id);
+const ui = {
+  layout: $("lc-layout"),
+  back: $("lc-back"),
+  messages: $("lc-messages"),
+  visitorBox: $("lc-visitor-box"),
+  notifyWhere: $("lc-notify-where"),
+  connection: $("lc-connection"),
+  list: $("lc-list"),
+  empty: $("lc-inbox-empty"),
+  filter: $("lc-filter"),
+  unreadTotal: $("lc-unread-total"),
+  conversation: $("lc-conversation"),
+  placeholder: $("lc-placeholder"),
+  title: $("lc-title"),
+  subtitle: $("lc-subtitle"),
+  log: $("lc-log"),
+  typing: $("lc-typing"),
+  reply: $("lc-reply"),
+  input: $("lc-input"),
+  details: $("lc-details"),
+  assign: $("lc-assign"),
+  resolve: $("lc-resolve"),
+  reopen: $("lc-reopen"),
+};
+const baseTitle = document.title;
+const typingTimeoutMs = (config.typingTimeout || 10) * 1000 + 2000;
+
+const timers = { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (id) => clearTimeout(id) };
+
+const inbox = new Inbox();
+const leader = new TabLeader();
+const notifier = new Notifier($("lc-notify"), leader, t);
+let selected = null;
+let outgoingTyping = { conversationId: null, sentAt: 0, idle: null };
+
+const socket = new AgentSocket(config.socketPath, {
+  onEvent: handle,
+  onState: (state) => {
+    ui.connection.dataset.state = state;
+    ui.connection.textContent = STATES[state] ? t(STATES[state]) : state;
+    ui.reply.querySelector("button").disabled = state === "logged-out" || state === "forbidden";
+    if (state !== "online") sync.reset();
+  },
+  baseDelay: config.reconnectBaseDelay,
+  heartbeatInterval: config.heartbeatInterval,
+  heartbeat: () => sync.heartbeat(),
+});
+const send = (frame) => socket.send(frame);
+const sync = new InboxSync({ inbox, send, selected: () => selected, env: timers });
+const replies = new Replies({ send, env: timers });
+
+// ---------------------------------------------------------------- server events
+
+const handlers = {
+  ready(event) {
+    inbox.me = event.agent;
+    // Catch up after a reconnect: the open thread, then replies still waiting to go.
+    if (selected) sync.requestHistory(selected);
+    replies.resend();
+  },
+  conversations(event) {
+    sync.conversations(event);
+    if (event.changed_since === undefined) {
+      $("lc-more").hidden = !event.has_more;
+      if (selected && !inbox.conversations.has(selected)) {
+        // The open conversation fell off the first page: keep it.
+        socket.send({ type: "conversation", conversation_id: selected });
+      }
+      const wanted = wantedConversation();
+      if (!selected && wanted) select(wanted);
+    }
+    refresh(selected);
+  },
+  conversation(event) {
+    inbox.upsert(event.conversation);
+    // The conversation the address names, asked for because the inbox's first page lacked it.
+    if (!selected && event.conversation.conversation_id === wantedConversation()) select(wantedConversation());
+    sync.answered(event.conversation.conversation_id);
+    refresh(event.conversation.conversation_id);
+  },
+  new_conversation(event) {
+    inbox.upsert(event.conversation);
+    notifier.newConversation(event.conversation);
+    renderInbox();
+  },
+  history(event) {
+    inbox.upsert(event.conversation);
+    replies.confirm(event.messages);
+    inbox.addHistory(event.conversation_id, event.messages);
+    if (event.has_more) sync.requestHistory(event.conversation_id);
+    else sync.answered(event.conversation_id);
+    refresh(event.conversation_id);
+    markRead();
+  },
+  chat_message(message) {
+    const id = message.conversation_id;
+    if (!inbox.conversations.has(id)) socket.send({ type: "conversation", conversation_id: id });
+    replies.confirm([message]);
+    inbox.addMessage(message);
+    sync.message(message);
+    inbox.setTyping({ conversation_id: id, role: message.role, agent: null, is_typing: false }, 0);
+    refresh(id);
+    markRead();
+  },
+  typing(event) {
+    inbox.setTyping(event, typingTimeoutMs);
+    refresh(event.conversation_id);
+    // A lost "stopped" must not leave the indicator up: look again after the timeout.
+    setTimeout(() => refresh(event.conversation_id), typingTimeoutMs + 50);
+  },
+  status(event) {
+    const entry = inbox.conversations.get(event.conversation_id);
+    if (!entry) return;
+    entry.status = event.status;
+    if (event.conversation_id === selected) ui.messages.append(renderNote(statusNote(event)));
+    refresh(event.conversation_id);
+  },
+  assignment(event) {
+    const entry = inbox.conversations.get(event.conversation_id);
+    if (!entry) return;
+    entry.assigned_agent = event.assigned_agent;
+    refresh(event.conversation_id);
+  },
+  read(event) {
+    inbox.read(event);
+    renderInbox();
+  },
+  error(event) {
+    // An error naming a reply acts on it alone: failed (say so), or sent again later.
+    const reply = event.client_id ? replies.refused(event) : undefined;
+    if (reply) refresh(reply.conversationId);
+    if (!reply || reply.failed) showAlert(event.message || event.code);
+  },
+  pong() {},
+};
+
+function statusNote(event) {
+  const resolved = event.status === "resolved";
+  if (event.by) return t(resolved ? "resolvedBy" : "reopenedBy", { name: event.by.name });
+  return t(resolved ? "resolvedNote" : "reopenedByVisitor");
+}
+
+function handle(event) {
+  const handler = handlers[event.type];
+  if (handler) handler(event);
+}
+
+// ---------------------------------------------------------------- agent actions
+
+function wantedConversation() {
+  const match = HASH.exec(location.hash);
+  return match ? match[1] : null;
+}
+
+function select(conversationId) {
+  ui.layout.dataset.view = "conversation"; // phones show one of the list and the conversation
+  if (selected === conversationId) return;
+  stopTyping();
+  selected = conversationId;
+  if (location.hash !== `#conversation=${conversationId}`) {
+    history.replaceState(null, "", `#conversation=${conversationId}`);
+  }
+  ui.messages.replaceChildren();
+  if (!inbox.conversations.has(conversationId)) socket.send({ type: "conversation", conversation_id: conversationId });
+  sync.requestHistory(conversationId);
+  refresh(conversationId);
+  ui.input.focus();
+}
+
+/** Back to the list (phones): the conversation closes, the list item it came from gets the focus. */
+function backToList() {
+  const closed = selected;
+  stopTyping();
+  selected = null;
+  ui.layout.dataset.view = "list";
+  history.replaceState(null, "", location.pathname + location.search);
+  refresh(null);
+  const item = closed && [...ui.list.querySelectorAll("[data-conversation-id]")].find((b) => b.dataset.conversationId === closed);
+  if (item) item.focus();
+}
+
+function markRead() {
+  if (!selected || document.visibilityState !== "visible") return;
+  const entry = inbox.conversations.get(selected);
+  const seq = inbox.highest(selected);
+  if (entry && seq > (entry.last_read_seq || 0)) {
+    entry.last_read_seq = seq; // not again until the server says otherwise
+    socket.send({ type: "mark_read", conversation_id: selected, seq });
+  }
+}
+
+function typed() {
+  if (!selected) return;
+  const now = Date.now();
+  if (outgoingTyping.conversationId !== selected || now - outgoingTyping.sentAt > TYPING_RESEND_MS) {
+    if (socket.send({ type: "typing", conversation_id: selected, is_typing: true })) {
+      outgoingTyping = { ...outgoingTyping, conversationId: selected, sentAt: now };
+    }
+  }
+  clearTimeout(outgoingTyping.idle);
+  outgoingTyping.idle = setTimeout(stopTyping, TYPING_IDLE_MS);
+}
+
+function stopTyping() {
+  clearTimeout(outgoingTyping.idle);
+  if (outgoingTyping.conversationId) {
+    socket.send({ type: "typing", conversation_id: outgoingTyping.conversationId, is_typing: false });
+  }
+  outgoingTyping = { conversationId: null, sentAt: 0, idle: null };
+}
+
+function newClientId() {
+  const random = crypto.getRandomValues(new Uint32Array(2));
+  return `a-${Date.now().toString(36)}-${random[0].toString(36)}${random[1].toString(36)}`;
+}
+
+// ---------------------------------------------------------------- rendering
+
+function renderInbox() {
+  const entries = inbox.sorted(ui.filter.value);
+  renderList(ui.list, entries, { selected, typistsOf: (id) => inbox.typists(id), t });
+  ui.empty.hidden = entries.length > 0;
+  const unread = inbox.totalUnread();
+  ui.unreadTotal.hidden = unread === 0;
+  ui.unreadTotal.textContent = unread ? t("unreadCount", { count: unread }) : "";
+  document.title = unread ? t("titleUnread", { count: unread, title: baseTitle }) : baseTitle;
+}
+
+function renderConversation() {
+  const entry = selected && inbox.conversations.get(selected);
+  ui.conversation.hidden = !entry;
+  ui.placeholder.hidden = Boolean(entry);
+  if (!entry) return;
+  ui.title.textContent = visitorName(entry, t);
+  ui.subtitle.textContent = [entry.website_name, t(entry.status === "resolved" ? "resolved" : "open")].join(" · ");
+  const mine = entry.assigned_agent && inbox.me && entry.assigned_agent.user_id === inbox.me.user_id;
+  ui.assign.disabled = Boolean(mine);
+  ui.assign.textContent = t(mine ? "assignedToYou" : "assignToMe");
+  ui.resolve.hidden = entry.status === "resolved";
+  ui.reopen.hidden = entry.status !== "resolved";
+  renderDetails(ui.details, entry, t);
+  renderThread(entry);
+  ui.typing.textContent = typingText(inbox.typists(selected), t);
+}
+
+function renderThread(entry) {
+  // Append what is new rather than redraw, so reading and selecting text are not disturbed.
+  const nearBottom = ui.log.scrollHeight - ui.log.scrollTop - ui.log.clientHeight < 80;
+  for (const node of ui.messages.querySelectorAll(".lc-pending")) node.remove();
+  const shown = new Set([...ui.messages.querySelectorAll("[data-seq]")].map((node) => Number(node.dataset.seq)));
+  for (const message of inbox.thread(entry.conversation_id)) {
+    if (shown.has(message.seq)) continue;
+    const node = renderMessage(message, { t });
+    const after = [...ui.messages.querySelectorAll("[data-seq]")].find((n) => Number(n.dataset.seq) > message.seq);
+    ui.messages.insertBefore(node, after || null);
+  }
+  for (const item of replies.forConversation(entry.conversation_id)) {
+    const message = { role: "agent", sender_name: inbox.me?.name, message: item.message, client_id: item.clientId };
+    ui.messages.append(renderMessage(message, { pending: true, failed: item.failed, error: item.error, t }));
+  }
+  if (nearBottom) ui.log.scrollTop = ui.log.scrollHeight;
+}
+
+function refresh(conversationId) {
+  renderInbox();
+  if (conversationId === selected) renderConversation();
+}
+
+let alertTimer = null;
+function showAlert(text) {
+  const alert = $("lc-alert");
+  alert.textContent = text;
+  alert.hidden = false;
+  clearTimeout(alertTimer);
+  alertTimer = setTimeout(() => {
+    alert.hidden = true;
+  }, 6000);
+}
+
+// ---------------------------------------------------------------- page events
+
+ui.list.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-conversation-id]");
+  if (button) select(button.dataset.conversationId);
+});
+ui.filter.addEventListener("change", renderInbox);
+ui.back.addEventListener("click", backToList);
+addEventListener("hashchange", () => {
+  const wanted = wantedConversation();
+  if (wanted) select(wanted);
+});
+ui.reply.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const message = ui.input.value.trim();
+  if (!selected || !message) return;
+  stopTyping();
+  replies.add(selected, message, newClientId());
+  ui.input.value = "";
+  renderConversation();
+});
+ui.input.addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+    event.preventDefault();
+    ui.reply.requestSubmit();
+  }
+});
+ui.log.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-retry]");
+  if (button && replies.retry(button.dataset.retry)) renderConversation();
+});
+ui.input.addEventListener("input", () => (ui.input.value ? typed() : stopTyping()));
+ui.input.addEventListener("blur", stopTyping);
+ui.assign.addEventListener("click", () => socket.send({ type: "assign", conversation_id: selected }));
+ui.resolve.addEventListener("click", () => socket.send({ type: "resolve", conversation_id: selected }));
+ui.reopen.addEventListener("click", () => socket.send({ type: "reopen", conversation_id: selected }));
+document.addEventListener("visibilitychange", markRead);
+addEventListener("online", () => socket.nudge());
+
+// With alerts on and several tabs open, the others say which one plays them.
+function showAlertTab() {
+  ui.notifyWhere.hidden = $("lc-notify").value === "off" || leader.isLeader();
+}
+
+leader.start();
+setInterval(showAlertTab, 1000);
+$("lc-notify").addEventListener("change", showAlertTab);
+// The visitor's details are folded on a phone, where the conversation needs the room.
+const phone = matchMedia("(max-width: 640px)");
+ui.visitorBox.open = !phone.matches;
+phone.addEventListener("change", () => (ui.visitorBox.open = !phone.matches));
+if (wantedConversation()) ui.layout.dataset.view = "conversation";
+socket.connect();

@@ -1,0 +1,229 @@
+// Rendering: the inbox list, the open conversation, the visitor's details. Text only:
+// everything from visitors and agents goes through textContent (links through linkify's
+// checked parts), never innerHTML. ``t`` is the page's translator (text.js).
+import { linkify } from "../shared/linkify.js";
+
+const ROLE_KEYS = { user: "roleVisitor", assistant: "roleAssistant", agent: "roleAgent", system: "roleSystem" };
+const LINK_REL = "noopener noreferrer nofollow";
+
+function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === false || value === null || value === undefined) continue;
+    if (name === "className") node.className = value;
+    else if (name === "text") node.textContent = value;
+    else node.setAttribute(name, value === true ? "" : value);
+  }
+  node.append(...children.filter((child) => child !== null && child !== undefined));
+  return node;
+}
+
+function validDate(timestamp) {
+  const date = new Date(timestamp);
+  return timestamp && !Number.isNaN(date.getTime()) ? date : null;
+}
+
+/** The inbox's short time: the hour today, the day before. */
+export function time(timestamp, now = new Date()) {
+  const date = validDate(timestamp);
+  if (!date) return "";
+  return date.toDateString() === now.toDateString()
+    ? date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })
+    : date.toLocaleDateString([], { month: "short", day: "numeric" });
+}
+
+/** A message's time: the hour (and the day, if not today); the full date in its title. */
+export function messageTime(timestamp, now = new Date()) {
+  const date = validDate(timestamp);
+  if (!date) return null;
+  const clock = date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  const short =
+    date.toDateString() === now.toDateString()
+      ? clock
+      : `${date.toLocaleDateString([], { month: "short", day: "numeric" })} ${clock}`;
+  return { short, full: date.toLocaleString([], { dateStyle: "full", timeStyle: "medium" }), iso: date.toISOString() };
+}
+
+export function visitorName(entry, t) {
+  const name = entry.metadata && typeof entry.metadata.name === "string" ? entry.metadata.name : "";
+  return name || entry.visitor_identifier || t("visitorNumbered", { id: entry.conversation_id.slice(0, 8) });
+}
+
+function roleName(role, t) {
+  return ROLE_KEYS[role] ? t(ROLE_KEYS[role]) : role;
+}
+
+function preview(entry, typists, t) {
+  if (typists.some((typist) => typist.role === "user")) return t("typingPreview");
+  const last = entry.last_message;
+  if (!last) return t("noMessages");
+  if (last.role === "user") return last.message;
+  return t("previewFrom", { name: last.sender_name || roleName(last.role, t), message: last.message });
+}
+
+export function renderList(list, entries, { selected, typistsOf, t }) {
+  const items = entries.map((entry) => {
+    const unread = entry.unread || 0;
+    const name = visitorName(entry, t);
+    const label = [
+      name,
+      entry.visitor_identifier && entry.visitor_identifier !== name ? entry.visitor_identifier : null,
+      entry.status === "resolved" ? t("resolved") : null,
+      unread ? t("unreadCount", { count: unread }) : null,
+    ]
+      .filter(Boolean)
+      .join(", ");
+    const button = el(
+      "button",
+      {
+        type: "button",
+        className: "lc-item",
+        "aria-current": entry.conversation_id === selected ? "true" : null,
+        "aria-label": label,
+        "data-status": entry.status,
+      },
+      el(
+        "span",
+        { className: "lc-item-top" },
+        el("span", { className: "lc-item-name", text: name }),
+        el("time", { className: "lc-item-time", text: time(entry.last_message_at || entry.created_at) }),
+      ),
+      el(
+        "span",
+        { className: "lc-item-bottom" },
+        el("span", { className: "lc-item-preview", text: preview(entry, typistsOf(entry.conversation_id), t) }),
+        unread ? el("span", { className: "lc-badge lc-unread", text: String(unread) }) : null,
+      ),
+      el(
+        "span",
+        { className: "lc-item-meta" },
+        el("span", { text: entry.website_name || "" }),
+        entry.status === "resolved" ? el("span", { className: "lc-tag", text: t("resolved") }) : null,
+        entry.assigned_agent ? el("span", { className: "lc-tag", text: entry.assigned_agent.name }) : null,
+      ),
+    );
+    button.dataset.conversationId = entry.conversation_id;
+    return el("li", {}, button);
+  });
+  list.replaceChildren(...items);
+}
+
+/** A message's text as nodes: its http(s) URLs as links that open elsewhere. */
+export function messageText(text) {
+  return linkify(String(text ?? "")).map((part) =>
+    part.href
+      ? el("a", { href: part.href, rel: LINK_REL, target: "_blank", text: part.text })
+      : document.createTextNode(part.text),
+  );
+}
+
+function stamp(message, { pending, failed }, t) {
+  if (pending) return el("span", { className: "lc-msg-time", text: t(failed ? "notSent" : "sending") });
+  const when = messageTime(message.timestamp);
+  if (!when) return null;
+  return el("time", { className: "lc-msg-time", datetime: when.iso, title: when.full, text: when.short });
+}
+
+/** A message; a reply on its way is ``pending``, and ``failed`` (with the server's ``error``) shows a retry. */
+export function renderMessage(message, { pending = false, failed = false, error = "", t }) {
+  const author = message.role === "agent" ? message.sender_name || t("roleAgent") : roleName(message.role, t);
+  const item = el(
+    "li",
+    { className: `lc-msg lc-msg-${message.role}${pending ? " lc-pending" : ""}${failed ? " lc-failed" : ""}` },
+    el(
+      "div",
+      { className: "lc-msg-head" },
+      el("span", { className: "lc-msg-author", text: author }),
+      stamp(message, { pending, failed }, t),
+    ),
+    el("p", { className: "lc-msg-text" }, ...messageText(message.message)),
+    failed
+      ? el(
+          "p",
+          { className: "lc-msg-error" },
+          el("span", { text: error ? t("notSentBecause", { reason: error }) : t("notSent") }),
+          " ",
+          el("button", { type: "button", "data-retry": message.client_id, text: t("retry") }),
+        )
+      : null,
+  );
+  if (message.seq) item.dataset.seq = String(message.seq);
+  if (message.client_id) item.dataset.clientId = message.client_id;
+  return item;
+}
+
+export function renderNote(text) {
+  return el("li", { className: "lc-note", text });
+}
+
+/** "Chrome 126 on Windows" from a user agent string; the string itself if unknown. */
+export function browserName(userAgent, t) {
+  if (!userAgent) return "";
+  const browser = [
+    ["Edge", /Edg\/(\d+)/],
+    ["Opera", /OPR\/(\d+)/],
+    ["Firefox", /Firefox\/(\d+)/],
+    ["Chrome", /Chrome\/(\d+)/],
+    ["Safari", /Version\/(\d+)[\d.]* .*Safari/],
+  ].find(([, pattern]) => pattern.test(userAgent));
+  if (!browser) return userAgent;
+  const system = [
+    ["Android", /Android/],
+    ["iOS", /iPhone|iPad/],
+    ["Windows", /Windows/],
+    ["macOS", /Mac OS X/],
+    ["Linux", /Linux/],
+  ].find(([, pattern]) => pattern.test(userAgent));
+  const name = `${browser[0]} ${browser[1].exec(userAgent)[1]}`;
+  return system ? t("browserOn", { browser: name, system: system[0] }) : name;
+}
+
+const EXTRA_KEYS = { title: "detailPageTitle", language: "detailLanguage" };
+const KNOWN = new Set(["name", "email", "page", "browser", "user_agent", "identity_verified"]);
+
+function identity(entry, meta, t) {
+  if (!entry.visitor_identifier) return t("notIdentified");
+  return t(meta.identity_verified ? "verified" : "notVerified");
+}
+
+export function renderDetails(dl, entry, t) {
+  const meta = entry.metadata || {};
+  const started = validDate(entry.created_at);
+  const rows = [
+    ["name", t("detailName"), meta.name],
+    ["identifier", t("detailIdentifier"), entry.visitor_identifier || t("anonymous")],
+    ["email", t("detailEmail"), meta.email],
+    ["identity", t("detailIdentity"), identity(entry, meta, t)],
+    ["page", t("detailPage"), meta.page],
+    ["browser", t("detailBrowser"), browserName(meta.browser || meta.user_agent, t)],
+    ["website", t("detailWebsite"), entry.website_name],
+    ["started", t("detailStarted"), started ? started.toLocaleString() : ""],
+    ["status", t("detailStatus"), t(entry.status === "resolved" ? "resolved" : "open")],
+    ["assigned", t("detailAssignedTo"), entry.assigned_agent ? entry.assigned_agent.name : t("nobody")],
+  ];
+  for (const [key, value] of Object.entries(meta)) {
+    if (!KNOWN.has(key) && value !== null && typeof value !== "object") {
+      rows.push([key, EXTRA_KEYS[key] ? t(EXTRA_KEYS[key]) : key, String(value)]);
+    }
+  }
+  const nodes = [];
+  for (const [key, term, value] of rows) {
+    if (value === undefined || value === null || value === "") continue;
+    const dd = el("dd", {}, ...(key === "page" ? messageText(value) : [String(value)]));
+    if (key === "identity") dd.dataset.verified = String(Boolean(meta.identity_verified));
+    if (key === "browser" && meta.browser) dd.title = String(meta.browser);
+    nodes.push(el("dt", { text: term }), dd);
+  }
+  dl.replaceChildren(...nodes);
+}
+
+/** Who types: "The visitor is typing…", "Ann and The automatic reply are typing…". */
+export function typingText(typists, t) {
+  if (!typists.length) return "";
+  const names = typists.map((typist) => {
+    if (typist.role === "user") return t("theVisitor");
+    return typist.name || t("theAutomaticReply");
+  });
+  if (names.length === 1) return t("typingOne", { name: names[0] });
+  return t("typingMany", { names: names.slice(0, -1).join(", "), last: names[names.length - 1] });
+}

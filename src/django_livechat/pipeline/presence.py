@@ -1,0 +1,239 @@
+"""Agent presence: how many agents of a website have a dashboard open, in every process.
+
+A dashboard socket writes one :class:`~django_livechat.models.AgentPresence` row per
+website its agent serves when it opens (:func:`register`), refreshes them with its
+heartbeat and follows the agent's grants (:func:`refresh`), and deletes them when it closes
+(:func:`unregister`). A server process that dies leaves its rows behind; they expire after
+:func:`presence_ttl` (two heartbeats and a margin) and the next heartbeat of any dashboard
+sweeps them away. ``agents_online`` is the number of distinct users with an unexpired row
+for the website.
+
+When a website's count changes, its visitors' sockets get a ``presence`` frame, at most
+one per website per second from each process: a change within the second after a frame
+is sent when the second is over, with the count as it is then.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+from django.db import transaction
+from django.utils import timezone
+
+from django_livechat.conf import livechat_settings
+from django_livechat.dbthreads import run_in_db_thread, run_in_writer_thread
+from django_livechat.groups import visitors_group
+from django_livechat.models import AgentPresence
+from django_livechat.pipeline import events
+from django_livechat.pipeline.background import loop_local, spawn
+
+logger = logging.getLogger(__name__)
+
+#: Seconds between two ``presence`` frames of one website (per process).
+COALESCE_SECONDS = 1.0
+#: Seconds a process trusts a count it read (identify, pong and polling read it).
+COUNT_CACHE_SECONDS = 1.0
+#: Seconds between two sweeps of expired rows (per process).
+SWEEP_SECONDS = 10.0
+#: Margin, in seconds, on top of two heartbeats before a silent socket's rows expire.
+EXPIRY_MARGIN = 10.0
+
+
+def presence_ttl() -> timedelta:
+    """How long a dashboard socket counts without a heartbeat."""
+    return timedelta(seconds=2 * livechat_settings.HEARTBEAT_INTERVAL + EXPIRY_MARGIN)
+
+
+def frame(website_id: UUID | str, agents_online: int) -> dict[str, Any]:
+    return {"type": "presence", "website_id": str(website_id), "agents_online": agents_online}
+
+
+# ---------------------------------------------------------------- counting
+
+
+def count_sync(website_ids: Iterable[UUID]) -> dict[UUID, int]:
+    """``agents_online`` of each website, read now (one query)."""
+    wanted = list(website_ids)
+    counts = dict.fromkeys(wanted, 0)
+    if not wanted:
+        return counts
+    rows = (
+        AgentPresence.objects.filter(website_id__in=wanted, expires_at__gt=timezone.now())
+        .values_list("website_id", "user_id")
+        .distinct()
+    )
+    for website_id, _user_id in rows:
+        counts[website_id] += 1
+    return counts
+
+
+class CountCache:
+    """This process's recent counts, so that a visitor's identify, pong and poll cost at
+    most one small query per website per :data:`COUNT_CACHE_SECONDS`."""
+
+    def __init__(self) -> None:
+        self._counts: dict[UUID, tuple[float, int]] = {}
+
+    def get(self, website_id: UUID) -> int | None:
+        cached = self._counts.get(website_id)
+        if cached is None or cached[0] < time.monotonic():
+            return None
+        return cached[1]
+
+    def put(self, counts: dict[UUID, int]) -> None:
+        until = time.monotonic() + COUNT_CACHE_SECONDS
+        if len(self._counts) > 10_000:
+            self._counts.clear()  # bounded: stale entries of many websites
+        for website_id, count in counts.items():
+            self._counts[website_id] = (until, count)
+
+
+_cache = CountCache()
+
+
+async def agents_online(website_id: UUID) -> int:
+    """How many agents of the website have a dashboard open (cached for a second)."""
+    cached = _cache.get(website_id)
+    if cached is not None:
+        return cached
+    counts = await run_in_db_thread(count_sync, [website_id])
+    _cache.put(counts)
+    return counts[website_id]
+
+
+# ---------------------------------------------------------------- the dashboards' rows
+
+
+async def register(channel_name: str, user_id: Any, website_ids: Iterable[UUID]) -> None:
+    """A dashboard socket opened: it counts for each website its agent serves."""
+    await refresh(channel_name, user_id, website_ids)
+
+
+async def refresh(channel_name: str, user_id: Any, website_ids: Iterable[UUID]) -> None:
+    """The socket's heartbeat, or its agent's grants changed: keep its rows alive for the
+    websites served now (a website added or taken away changes its count at once)."""
+    await _write(_refresh_sync, channel_name, user_id, frozenset(website_ids))
+    await sweep_if_due()
+
+
+async def unregister(channel_name: str) -> None:
+    """The dashboard socket closed."""
+    await _write(_refresh_sync, channel_name, None, frozenset())
+
+
+async def _write(func: Callable[..., set[UUID]], *args: Any) -> None:
+    """Write in the writer thread (one writer for SQLite) and announce what changed.
+
+    Best effort: presence is a hint for visitors, so a database that fails here is
+    logged and the socket carries on; its rows expire or are written at the next
+    heartbeat."""
+    try:
+        changed = await run_in_writer_thread(func, *args)
+    except Exception as exc:
+        logger.warning("Updating agent presence failed (%s: %s)", type(exc).__name__, exc)
+        return
+    announce(changed)
+
+
+def _refresh_sync(channel_name: str, user_id: Any, website_ids: frozenset[UUID]) -> set[UUID]:
+    """Make the socket's rows those of ``website_ids``; the websites whose count changed."""
+    rows = AgentPresence.objects.filter(channel_name=channel_name)
+    expires_at = timezone.now() + presence_ttl()
+    with transaction.atomic():
+        held = set(rows.values_list("website_id", flat=True))
+        affected = held ^ website_ids
+        before = count_sync(affected)
+        if held - website_ids:
+            rows.filter(website_id__in=held - website_ids).delete()
+        if held & website_ids:
+            rows.update(expires_at=expires_at)
+        AgentPresence.objects.bulk_create(
+            [
+                AgentPresence(
+                    channel_name=channel_name,
+                    website_id=website_id,
+                    user_id=user_id,
+                    expires_at=expires_at,
+                )
+                for website_id in website_ids - held
+            ],
+            ignore_conflicts=True,
+        )
+        after = count_sync(affected)
+    _cache.put(after)
+    return {website_id for website_id in affected if before[website_id] != after[website_id]}
+
+
+async def sweep_if_due() -> None:
+    """Delete the rows of sockets whose process died, now and then (see the module)."""
+    sweeper = loop_local("presence-sweep", lambda: {"next": 0.0})
+    now = time.monotonic()
+    if now < sweeper["next"]:
+        return
+    sweeper["next"] = now + SWEEP_SECONDS
+    await _write(sweep_sync)
+
+
+def sweep_sync() -> set[UUID]:
+    """Delete expired rows; the websites whose count changed."""
+    expired = AgentPresence.objects.filter(expires_at__lte=timezone.now())
+    affected = set(expired.values_list("website_id", flat=True).distinct())
+    if not affected:
+        return set()
+    # An expired row no longer counts: deleting it changes what visitors were told when
+    # it expired, which nobody announced.
+    expired.delete()
+    return affected
+
+
+# ---------------------------------------------------------------- telling the visitors
+
+
+class Announcer:
+    """This event loop's coalescing of ``presence`` frames, per website."""
+
+    def __init__(self) -> None:
+        self.sent_at: dict[UUID, float] = {}
+        self.pending: set[UUID] = set()
+
+    def changed(self, website_id: UUID) -> None:
+        if website_id in self.pending:
+            return  # the frame on its way will read the count as it is then
+        self.pending.add(website_id)
+        delay = self.sent_at.get(website_id, 0.0) + COALESCE_SECONDS - time.monotonic()
+        spawn(self._send(website_id, max(delay, 0.0)), name="livechat-presence")
+
+    async def _send(self, website_id: UUID, delay: float) -> None:
+        try:
+            if delay:
+                await asyncio.sleep(delay)
+        finally:
+            self.pending.discard(website_id)
+        self.sent_at[website_id] = time.monotonic()
+        await tell_visitors([website_id])
+
+
+async def tell_visitors(website_ids: Iterable[UUID]) -> None:
+    """Send each website's visitors its count as it is now (not coalesced: for changes
+    made outside the sockets, such as a deleted user)."""
+    wanted = list(website_ids)
+    if not wanted:
+        return
+    counts = await run_in_db_thread(count_sync, wanted)
+    _cache.put(counts)
+    for website_id, count in counts.items():
+        payload = events.event([[0, events.encode(frame(website_id, count))]])
+        await events.group_send(visitors_group(website_id), payload)
+
+
+def announce(website_ids: Iterable[UUID]) -> None:
+    """These websites' counts changed: tell their visitors (coalesced)."""
+    announcer = loop_local("presence-announcer", Announcer)
+    for website_id in website_ids:
+        announcer.changed(website_id)
