@@ -58,6 +58,8 @@ DEFAULTS: dict[str, Any] = {
     "SQLITE_WAL": False,
     # Assets: False serves them from the app's own assets/ route, True from static().
     "ASSETS_FROM_STATIC": False,
+    # Attachments (issue 11): the STORAGES alias their files go to.
+    "ATTACHMENT_STORAGE": "default",
 }
 
 
@@ -203,6 +205,10 @@ class LivechatSettings:
     @property
     def ASSETS_FROM_STATIC(self) -> bool:
         return bool(self._get("ASSETS_FROM_STATIC"))
+
+    @property
+    def ATTACHMENT_STORAGE(self) -> str:
+        return str(self._get("ATTACHMENT_STORAGE"))
 
 
 livechat_settings = LivechatSettings()

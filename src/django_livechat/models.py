@@ -8,10 +8,12 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.files.storage import Storage, storages
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from django_livechat.conf import livechat_settings
 from django_livechat.origins import normalize_origin, validate_origin_list
 
 #: Colour names CSS knows beyond the hex and functional forms (the common ones; a
@@ -141,6 +143,69 @@ class Website(models.Model):
         blank=True,
         help_text=_("Shown when no agent is online; blank: the default."),
     )
+    # Business hours, pre-chat form and email (issue 11).
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        help_text=_(
+            "The time zone of the business hours, such as Europe/Berlin; blank: TIME_ZONE."
+        ),
+    )
+    business_hours = models.JSONField(
+        _("business hours"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            'Opening times per weekday, for example {"mon": [["09:00", "17:30"]]}; a day that '
+            "is missing is closed; empty: always open."
+        ),
+    )
+    closed_dates = models.JSONField(
+        _("closed dates"),
+        default=list,
+        blank=True,
+        help_text=_('Days closed despite the hours, for example ["2026-12-25"].'),
+    )
+    reply_time = models.CharField(
+        _("usual reply time"),
+        max_length=80,
+        blank=True,
+        help_text=_(
+            'Shown while open as "We usually reply within …", for example "a few minutes".'
+        ),
+    )
+    prechat_enabled = models.BooleanField(
+        _("pre-chat form"),
+        default=False,
+        help_text=_("Ask new visitors for their name and email before the first message."),
+    )
+    prechat_fields = models.JSONField(
+        _("pre-chat custom fields"),
+        default=list,
+        blank=True,
+        help_text=_(
+            'Up to five more questions, for example [{"name": "order", "label": "Order number", '
+            '"type": "text", "required": false}]; types: text, textarea, select (with '
+            '"options"), checkbox.'
+        ),
+    )
+    prechat_consent_text = models.CharField(
+        _("pre-chat consent text"),
+        max_length=500,
+        blank=True,
+        help_text=_("A checkbox the visitor must tick, such as a privacy notice; blank: none."),
+    )
+    email_followup = models.BooleanField(
+        _("email unseen replies"),
+        default=True,
+        help_text=_("Email an agent's reply to a visitor who left an address and has not seen it."),
+    )
+    notify_agents = models.BooleanField(
+        _("email agents"),
+        default=True,
+        help_text=_("Email the agents about a new conversation when none of them is online."),
+    )
 
     class Meta:
         verbose_name = _("website")
@@ -197,6 +262,22 @@ class Conversation(models.Model):
     agent_replied_at = models.DateTimeField(
         _("agent replied at"), null=True, blank=True, editable=False
     )
+    # What the visitor told (pre-chat form, the email prompt) and saw, and their rating
+    # (issue 11).
+    visitor_name = models.CharField(_("visitor name"), max_length=200, blank=True)
+    visitor_email = models.EmailField(_("visitor email"), blank=True)
+    prechat = models.JSONField(_("pre-chat answers"), default=dict, blank=True)
+    visitor_read_seq = models.PositiveIntegerField(
+        _("last sequence number the visitor saw"), default=0
+    )
+    rating = models.PositiveSmallIntegerField(
+        _("rating"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    rating_comment = models.TextField(_("rating comment"), blank=True)
+    rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("conversation")
@@ -387,3 +468,166 @@ class AgentPresence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} on {self.website_id} until {self.expires_at:%H:%M:%S}"
+
+
+# --- Issue 11: what site owners expect (hours, pre-chat, email follow-up, attachments,
+# ratings). The behaviour lives in the pipeline and its own modules; these are the tables.
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def attachment_storage() -> Storage:
+    """The storage of attachments: ``LIVECHAT["ATTACHMENT_STORAGE"]``, an alias of
+    ``STORAGES`` ("default" unless set), so django-storages works unchanged."""
+    return storages[livechat_settings.ATTACHMENT_STORAGE]
+
+
+class Attachment(models.Model):
+    """A file a visitor or an agent sent; its message is stored by the pipeline."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the scan")
+        CLEAN = "clean", _("Clean")
+        REJECTED = "rejected", _("Rejected")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    conversation = models.ForeignKey(
+        Conversation,
+        on_delete=models.CASCADE,
+        related_name="attachments",
+        verbose_name=_("conversation"),
+    )
+    message = models.OneToOneField(
+        Message,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="attachment",
+        verbose_name=_("message"),
+    )
+    role = models.CharField(_("sent by"), max_length=16, choices=Message.Role.choices)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    file = models.FileField(
+        _("file"),
+        upload_to="livechat/attachments/%Y/%m/",
+        storage=attachment_storage,
+        max_length=300,
+    )
+    thumbnail = models.FileField(
+        _("thumbnail"),
+        upload_to="livechat/thumbnails/%Y/%m/",
+        storage=attachment_storage,
+        max_length=300,
+        blank=True,
+    )
+    name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EmailOutbox(models.Model):
+    """An email to send, written in the transaction of what caused it and sent once by a
+    background sender (claimed with a lease, like :class:`PendingReply`)."""
+
+    class Kind(models.TextChoices):
+        VISITOR_REPLY = "visitor_reply", _("Unseen reply, to the visitor")
+        AGENT_NEW_CONVERSATION = "agent_new_conversation", _("New conversation, to an agent")
+        AGENT_DIGEST = "agent_digest", _("Daily digest, to an agent")
+
+    id = models.BigAutoField(primary_key=True)
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    dedupe_key = models.CharField(_("deduplication key"), max_length=200, unique=True)
+    to = models.EmailField(_("to"))
+    subject = models.CharField(_("subject"), max_length=300)
+    body_text = models.TextField(_("text"))
+    body_html = models.TextField(_("HTML"), blank=True)
+    conversation = models.ForeignKey(
+        Conversation,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("conversation"),
+    )
+    send_after = models.DateTimeField(_("send after"), db_index=True)
+    claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True, db_index=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("outgoing email")
+        verbose_name_plural = _("outgoing emails")
+        ordering = ["send_after"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} → {self.to}"
+
+
+class EmailOptOut(models.Model):
+    """An address that asked for no more email from the chat (the unsubscribe link)."""
+
+    address = models.EmailField(_("address"), unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("email opt-out")
+        verbose_name_plural = _("email opt-outs")
+
+    def __str__(self) -> str:
+        return self.address
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.address = self.address.strip().lower()
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class AgentPreference(models.Model):
+    """How an agent wants to hear about new conversations when nobody is present."""
+
+    class EmailNotifications(models.TextChoices):
+        OFF = "off", _("Never")
+        IMMEDIATE = "immediate", _("At once")
+        DAILY = "daily", _("A daily digest")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="livechat_preference",
+        verbose_name=_("user"),
+    )
+    email_notifications = models.CharField(
+        _("email notifications"),
+        max_length=16,
+        choices=EmailNotifications.choices,
+        default=EmailNotifications.IMMEDIATE,
+    )
+    last_digest_at = models.DateTimeField(_("last digest at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("agent preference")
+        verbose_name_plural = _("agent preferences")
+
+    def __str__(self) -> str:
+        return str(self.user)
