@@ -148,6 +148,23 @@ class LiveServer:
             f"uvicorn did not answer in {timeout}s:\n{self.log_tail()}"
         )
 
+    def agents_online(self) -> int:
+        """The demo website's ``agents_online``, as its widget-settings endpoint says."""
+        request = urllib.request.Request(
+            f"{self.url}livechat/api/websites/{self.website_id}/widget/",
+            headers={"Origin": self.origin},
+        )
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return int(json.load(response)["agents_online"])
+
+    def wait_until_no_agent_online(self, timeout: float = 90.0) -> None:
+        """Wait for earlier tests' dashboards to be gone: a socket closed cleanly leaves at
+        once, one of a killed server only when its presence expires (about a minute)."""
+        deadline = time.monotonic() + timeout
+        while (online := self.agents_online()) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert online == 0, f"{online} agent(s) still online after {timeout}s"
+
     def stop(self) -> None:
         if self.process is not None:
             services.stop_process(self.process)  # by PID: terminate, then kill if it hangs

@@ -9,6 +9,8 @@ import django
 SECRET_KEY = "tests-only-not-secret"
 DEBUG = False
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+# Tests make many users; PBKDF2 costs ~0.2 s a password.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

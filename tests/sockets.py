@@ -106,6 +106,8 @@ class Dashboard(Socket):
         snapshot = await self.recv()
         assert snapshot["type"] == "conversations"
         self.inbox = snapshot["conversations"]
+        self.ratings = await self.recv()
+        assert self.ratings["type"] == "ratings", self.ratings
         return self
 
     async def recv_type(self, wanted: str, timeout: float = 3) -> dict[str, Any]:

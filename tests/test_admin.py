@@ -266,6 +266,75 @@ def test_a_websites_widget_appearance_is_edited_and_validated(admin_client, chat
     assert (chat["shop"].widget_theme, chat["shop"].widget_position) == ("dark", "left")
 
 
+# Business hours, pre-chat form, email; the visitor's answers and rating (issue 11)
+
+
+def website_form_data(**overrides):
+    return {
+        "name": "Shop",
+        "is_active": "on",
+        "allowed_origins": '["https://shop.example.com"]',
+        "widget_color": "",
+        "widget_theme": "",
+        "widget_position": "",
+        **overrides,
+    }
+
+
+def test_a_websites_hours_and_form_are_edited_and_validated(admin_client, chat):
+    url = change_url(chat["shop"])
+    page = admin_client.get(url).content.decode()
+    for section in ("Business hours", "Pre-chat form", "Email"):
+        assert f">{section}<" in page
+    bad = website_form_data(
+        time_zone="Mars/Olympus",
+        business_hours='{"mon": [["17:00", "09:00"]]}',
+        closed_dates='["2026-13-01"]',
+        prechat_fields='[{"name": "email", "label": "E", "type": "text"}]',
+    )
+    response = admin_client.post(url, bad)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert set(errors) == {"time_zone", "business_hours", "closed_dates", "prechat_fields"}
+    assert "Mars/Olympus is not a time zone name" in errors["time_zone"][0]
+    assert "must each open before they close" in errors["business_hours"][0]
+    good = website_form_data(
+        time_zone="Europe/Berlin",
+        business_hours='{"mon": [["09:00", "17:00"]]}',
+        closed_dates='["2026-12-25"]',
+        reply_time="a few minutes",
+        prechat_enabled="on",
+        prechat_consent_text="I agree.",
+        prechat_fields='[{"name": "topic", "label": "Topic", "type": "text"}]',
+        notify_agents="on",
+    )
+    assert admin_client.post(url, good).status_code == 302
+    shop = Website.objects.get(pk=chat["shop"].pk)
+    assert shop.business_hours == {"mon": [["09:00", "17:00"]]}
+    assert shop.closed_dates == ["2026-12-25"]
+    assert shop.prechat_enabled and shop.prechat_fields[0]["name"] == "topic"
+    assert (shop.email_followup, shop.notify_agents) == (False, True)
+    # Blank JSON is the empty schedule (always open), not an error or a null.
+    blank = website_form_data(business_hours="", closed_dates="", prechat_fields="")
+    assert admin_client.post(url, blank).status_code == 302
+    shop.refresh_from_db()
+    assert (shop.business_hours, shop.closed_dates, shop.prechat_fields) == ({}, [], [])
+
+
+def test_a_conversation_shows_the_visitors_contact_answers_and_rating(admin_client, chat):
+    conversation = chat["resolved"]
+    conversation.visitor_name = "Bob Builder"
+    conversation.visitor_email = "bob@builder.example"
+    conversation.prechat = {"topic": "Scaffolding"}
+    conversation.rating = 4
+    conversation.rating_comment = "Solid answers."
+    conversation.save()
+    page = admin_client.get(change_url(conversation)).content.decode()
+    for text in ("Bob Builder", "bob@builder.example", "Scaffolding", "Solid answers."):
+        assert text in page
+    assert changelist(admin_client, Conversation, {"q": "builder.example"}) == [conversation]
+
+
 # The identity secret: shown once when made, never again -------------------------
 
 

@@ -130,6 +130,20 @@ BAD_VALUES = [
     ("WIDGET_TITLE", "E034", ["", "  ", 42]),
     ("WIDGET_GREETING", "E035", ["", False]),
     ("WIDGET_AWAY_TEXT", "E036", ["", ["Away"]]),
+    ("AUTO_RESPONSE_CLOSED_TEXT", "E038", ["", "  ", None, 42]),
+    ("AUTO_RESPONSE_AWAY_TEXT", "E039", ["", " ", 42]),
+    ("RESUME_TOKEN_MAX_AGE", "E040", [0, -1, None, "3600", 1.5, True]),
+    ("EMAIL_FOLLOWUP_DELAY", "E041", [-1, "300", None, True]),
+    ("EMAIL_FROM", "E042", ["", "  ", 42]),
+    ("EMAIL_SEND_INTERVAL", "E043", [0, -1, "10", None]),
+    ("EMAIL_MAX_ATTEMPTS", "E044", [0, 2.5, "5", True]),
+    ("EMAIL_SENDER_ENABLED", "E045", ["yes", 1, None]),
+    ("EMAIL_DIGEST_HOUR", "E046", [-1, 24, 8.5, "8", None]),
+    ("EMAIL_BASE_URL", "E052", ["", "chat.example.com", "https://x.example/path", 42]),
+    ("ATTACHMENT_STORAGE", "E047", ["nowhere", None, 1]),
+    ("ATTACHMENT_MAX_SIZE", "E048", [0, -1, 1.5, "10", None, True]),
+    ("ATTACHMENT_TYPES", "E049", ["image/png", ["png"], ["Image/PNG"], [None], None]),
+    ("ATTACHMENT_URL_MAX_AGE", "E051", [0, -1, 1.5, "60", None]),
 ]
 
 GOOD_VALUES = [
@@ -169,6 +183,20 @@ GOOD_VALUES = [
     ("WIDGET_TITLE", [None, "Talk to us"]),
     ("WIDGET_GREETING", [None, "Hello!"]),
     ("WIDGET_AWAY_TEXT", [None, "We are away."]),
+    ("AUTO_RESPONSE_CLOSED_TEXT", ["We are closed."]),
+    ("AUTO_RESPONSE_AWAY_TEXT", [None, "Nobody is here."]),
+    ("RESUME_TOKEN_MAX_AGE", [1, 86400]),
+    ("EMAIL_FOLLOWUP_DELAY", [0, 300, 0.5]),
+    ("EMAIL_FROM", [None, "help@shop.example", "Shop <help@shop.example>"]),
+    ("EMAIL_SEND_INTERVAL", [1, 0.5, 60]),
+    ("EMAIL_MAX_ATTEMPTS", [1, 5]),
+    ("EMAIL_SENDER_ENABLED", [True, False]),
+    ("EMAIL_DIGEST_HOUR", [0, 8, 23]),
+    ("EMAIL_BASE_URL", [None, "https://chat.example.com", "http://127.0.0.1:8000"]),
+    ("ATTACHMENT_STORAGE", ["default", "staticfiles"]),
+    ("ATTACHMENT_MAX_SIZE", [1, 10 * 1024 * 1024]),
+    ("ATTACHMENT_TYPES", [[], ["image/png"], ("application/pdf", "image/svg+xml")]),
+    ("ATTACHMENT_URL_MAX_AGE", [1, 86400]),
 ]
 
 
@@ -177,9 +205,10 @@ def test_every_value_rule_is_tested():
         name: check_id for name, check_id, _ in BAD_VALUES
     }
     assert [name for name, _ in GOOD_VALUES] == [name for name, _, _ in BAD_VALUES]
-    # RESPONDER (E004) and AGENT_DISPLAY_NAME (E037) have their own checks; every other
-    # setting has a value rule.
-    assert set(VALUE_RULES) | {"RESPONDER", "AGENT_DISPLAY_NAME"} == set(DEFAULTS)
+    # RESPONDER (E004), AGENT_DISPLAY_NAME (E037) and ATTACHMENT_SCANNER (E050) have their
+    # own checks; every other setting has a value rule.
+    own_checks = {"RESPONDER", "AGENT_DISPLAY_NAME", "ATTACHMENT_SCANNER"}
+    assert set(VALUE_RULES) | own_checks == set(DEFAULTS)
 
 
 @pytest.mark.parametrize(
@@ -293,6 +322,37 @@ def test_e037_bad_agent_display_name(path, problem):
     with override_settings(LIVECHAT={"AGENT_DISPLAY_NAME": path}):
         messages = check_settings()
     assert ids(messages) == ["django_livechat.E037"]
+    assert isinstance(messages[0], Error)
+    assert problem in messages[0].msg
+    assert repr(path) in messages[0].msg
+
+
+# E050: ATTACHMENT_SCANNER -------------------------------------------------------
+
+
+def clean_scanner(file, content_type):
+    return True
+
+
+@pytest.mark.parametrize("path", [None, "tests.test_checks.clean_scanner"])
+def test_e050_good_attachment_scanner(path):
+    with override_settings(LIVECHAT={"ATTACHMENT_SCANNER": path}):
+        assert check_settings() == []
+
+
+@pytest.mark.parametrize(
+    ("path", "problem"),
+    [
+        (42, "must be a dotted path string"),
+        ("", "must be a dotted path string"),
+        ("no_such_package.scanners.clamd", "cannot be imported"),
+        ("tests.test_checks.NOT_CALLABLE", "is not callable"),
+    ],
+)
+def test_e050_bad_attachment_scanner(path, problem):
+    with override_settings(LIVECHAT={"ATTACHMENT_SCANNER": path}):
+        messages = check_settings()
+    assert ids(messages) == ["django_livechat.E050"]
     assert isinstance(messages[0], Error)
     assert problem in messages[0].msg
     assert repr(path) in messages[0].msg

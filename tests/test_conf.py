@@ -6,11 +6,18 @@ import pytest
 from django.conf import settings
 from django.test import override_settings
 
-from django_livechat.conf import DEFAULT_AUTO_RESPONSE_TEXT, DEFAULTS, livechat_settings
+from django_livechat.conf import (
+    DEFAULT_AUTO_RESPONSE_CLOSED_TEXT,
+    DEFAULT_AUTO_RESPONSE_TEXT,
+    DEFAULTS,
+    livechat_settings,
+)
 
 EXPECTED_DEFAULTS = {
     "AUTO_RESPONSE_ENABLED": True,
     "AUTO_RESPONSE_TEXT": DEFAULT_AUTO_RESPONSE_TEXT,
+    "AUTO_RESPONSE_CLOSED_TEXT": DEFAULT_AUTO_RESPONSE_CLOSED_TEXT,
+    "AUTO_RESPONSE_AWAY_TEXT": None,
     "RESPONDER": "django_livechat.responders.acknowledge",
     "RESPONDER_TIMEOUT": 10.0,
     "RESPONDER_ERRORS_TO_VISITOR": True,
@@ -27,6 +34,7 @@ EXPECTED_DEFAULTS = {
     "TRUSTED_PROXIES": 0,
     "TYPING_TIMEOUT": 10.0,
     "VISITOR_TOKEN_MAX_AGE": 30 * 24 * 60 * 60,
+    "RESUME_TOKEN_MAX_AGE": 7 * 24 * 60 * 60,
     "RECONNECT_MAX_RETRIES": 8,
     "RECONNECT_BASE_DELAY": 1.0,
     "DEFAULT_WEBSITE_ID": None,
@@ -41,6 +49,26 @@ EXPECTED_DEFAULTS = {
     "WS_PATH_PREFIX": "ws/livechat/",
     "SQLITE_WAL": False,
     "ASSETS_FROM_STATIC": False,
+    "ATTACHMENT_STORAGE": "default",
+    "ATTACHMENT_MAX_SIZE": 10 * 1024 * 1024,
+    "ATTACHMENT_TYPES": [
+        "image/png",
+        "image/jpeg",
+        "image/gif",
+        "image/webp",
+        "application/pdf",
+        "text/plain",
+        "application/zip",
+    ],
+    "ATTACHMENT_SCANNER": None,
+    "ATTACHMENT_URL_MAX_AGE": 86400,
+    "EMAIL_FOLLOWUP_DELAY": 300.0,
+    "EMAIL_FROM": None,
+    "EMAIL_SEND_INTERVAL": 10.0,
+    "EMAIL_MAX_ATTEMPTS": 5,
+    "EMAIL_SENDER_ENABLED": True,
+    "EMAIL_DIGEST_HOUR": 8,
+    "EMAIL_BASE_URL": None,
 }
 
 
@@ -106,6 +134,8 @@ def test_override_takes_effect_live_and_keeps_other_defaults():
 OVERRIDES = [
     ("AUTO_RESPONSE_ENABLED", False, False),
     ("AUTO_RESPONSE_TEXT", "Hello!", "Hello!"),
+    ("AUTO_RESPONSE_CLOSED_TEXT", "Closed.", "Closed."),
+    ("AUTO_RESPONSE_AWAY_TEXT", "Away.", "Away."),
     ("RESPONDER", "myproject.bots.answer", "myproject.bots.answer"),
     ("RESPONDER_TIMEOUT", 3, 3.0),
     ("RESPONDER_ERRORS_TO_VISITOR", False, False),
@@ -122,6 +152,7 @@ OVERRIDES = [
     ("TRUSTED_PROXIES", 1, 1),
     ("TYPING_TIMEOUT", 2, 2.0),
     ("VISITOR_TOKEN_MAX_AGE", 3600, 3600),
+    ("RESUME_TOKEN_MAX_AGE", 3600, 3600),
     ("RECONNECT_MAX_RETRIES", 0, 0),
     ("RECONNECT_BASE_DELAY", 0.25, 0.25),
     (
@@ -140,6 +171,18 @@ OVERRIDES = [
     ("WS_PATH_PREFIX", "chat/ws/", "chat/ws/"),
     ("SQLITE_WAL", True, True),
     ("ASSETS_FROM_STATIC", True, True),
+    ("ATTACHMENT_STORAGE", "attachments", "attachments"),
+    ("ATTACHMENT_MAX_SIZE", 1024, 1024),
+    ("ATTACHMENT_TYPES", ("image/png",), ["image/png"]),
+    ("ATTACHMENT_SCANNER", "myproject.scan.clamd", "myproject.scan.clamd"),
+    ("ATTACHMENT_URL_MAX_AGE", 60, 60),
+    ("EMAIL_FOLLOWUP_DELAY", 0, 0.0),
+    ("EMAIL_FROM", "Shop <help@shop.example>", "Shop <help@shop.example>"),
+    ("EMAIL_SEND_INTERVAL", 1, 1.0),
+    ("EMAIL_MAX_ATTEMPTS", 2, 2),
+    ("EMAIL_SENDER_ENABLED", False, False),
+    ("EMAIL_DIGEST_HOUR", 17, 17),
+    ("EMAIL_BASE_URL", "https://chat.example.com", "https://chat.example.com"),
 ]
 
 

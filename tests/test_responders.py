@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.test import override_settings
+from django.utils import timezone
 
-from django_livechat.conf import DEFAULT_AUTO_RESPONSE_TEXT
-from django_livechat.models import Conversation, Message, Website
+from django_livechat.conf import DEFAULT_AUTO_RESPONSE_CLOSED_TEXT, DEFAULT_AUTO_RESPONSE_TEXT
+from django_livechat.models import AgentPresence, Conversation, Message, Website
+from django_livechat.pipeline import presence
 from django_livechat.responders import acknowledge, inline, is_inline
 from django_livechat.store import NewMessage, append_message
+from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -56,6 +61,13 @@ def test_disabled(conversation):
     assert acknowledge(conversation, message) is None
 
 
+@override_settings(LIVECHAT={"AUTO_RESPONSE_AWAY_TEXT": "Nobody here."})
+def test_the_usual_text_when_presence_was_never_read(conversation):
+    assert presence.last_known_count(conversation.website.pk) is None
+    message = add_message(conversation, Message.Role.USER)
+    assert acknowledge(conversation, message) == DEFAULT_AUTO_RESPONSE_TEXT
+
+
 def test_silent_once_an_agent_has_replied(conversation):
     first = add_message(conversation, Message.Role.USER)
     assert acknowledge(conversation, first) == DEFAULT_AUTO_RESPONSE_TEXT
@@ -77,3 +89,59 @@ def test_an_agent_in_another_conversation_does_not_count(conversation):
     add_message(other, Message.Role.AGENT)
     message = add_message(conversation, Message.Role.USER)
     assert acknowledge(conversation, message) == DEFAULT_AUTO_RESPONSE_TEXT
+
+
+# ---------------------------------------------------------------- the mode (issue 11)
+
+CLOSED_ALL_WEEK = {day: [] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+
+
+def counted(website, agents):
+    """``agents`` agents present, as this process last read it (a visitor's identify and
+    heartbeat read it; the inline responder only looks at what was read)."""
+    for i in range(agents):
+        AgentPresence.objects.create(
+            channel_name=f"c{i}",
+            website=website,
+            user=make_user(f"agent{i}"),
+            expires_at=timezone.now() + timedelta(minutes=1),
+        )
+    presence._cache.put(presence.count_sync([website.pk]))
+    assert presence.last_known_count(website.pk) == agents
+
+
+@override_settings(
+    LIVECHAT={"AUTO_RESPONSE_TEXT": "Open.", "AUTO_RESPONSE_AWAY_TEXT": "Nobody here."}
+)
+def test_open_with_an_agent_present_says_the_usual_text(conversation):
+    counted(conversation.website, 1)
+    message = add_message(conversation, Message.Role.USER)
+    assert acknowledge(conversation, message) == "Open."
+
+
+@override_settings(
+    LIVECHAT={"AUTO_RESPONSE_TEXT": "Open.", "AUTO_RESPONSE_AWAY_TEXT": "Nobody here."}
+)
+def test_open_with_nobody_present_says_the_away_text(conversation):
+    counted(conversation.website, 0)
+    message = add_message(conversation, Message.Role.USER)
+    assert acknowledge(conversation, message) == "Nobody here."
+
+
+@override_settings(LIVECHAT={"AUTO_RESPONSE_TEXT": "Open."})
+def test_without_an_away_text_nobody_present_says_the_usual_text(conversation):
+    counted(conversation.website, 0)
+    message = add_message(conversation, Message.Role.USER)
+    assert acknowledge(conversation, message) == "Open."
+
+
+@override_settings(LIVECHAT={"AUTO_RESPONSE_AWAY_TEXT": "Nobody here."})
+def test_closed_says_the_closed_text_even_with_agents_present(conversation):
+    conversation.website.business_hours = CLOSED_ALL_WEEK
+    conversation.website.auto_response_text = "The website's own text."
+    conversation.website.save()
+    counted(conversation.website, 1)
+    message = add_message(conversation, Message.Role.USER)
+    assert acknowledge(conversation, message) == DEFAULT_AUTO_RESPONSE_CLOSED_TEXT
+    with override_settings(LIVECHAT={"AUTO_RESPONSE_CLOSED_TEXT": "Closed till Monday."}):
+        assert acknowledge(conversation, message) == "Closed till Monday."

@@ -196,6 +196,49 @@ def test_an_agent_gets_the_dashboard(client):
         assert fragment in html
 
 
+def dashboard_config(html: str) -> dict:
+    found = re.search(
+        r'<script id="livechat-dashboard-config" type="application/json">(.*?)</script>', html
+    )
+    assert found is not None
+    return json.loads(found.group(1))
+
+
+def test_the_page_has_the_site_owner_features_parts(client):
+    """Issue 11: the API root the script builds the attachments and preferences URLs on,
+    the ratings dialog, the email preference, the attach button, the earlier conversations
+    and the read-only note, each with its accessible name."""
+    client.force_login(make_agent())
+    html = client.get(dashboard_url()).content.decode()
+    config = dashboard_config(html)
+    assert config["apiRoot"] == "/livechat/api/"
+    assert reverse("django_livechat:api-agent-conversations") == (
+        config["apiRoot"] + "agent/conversations/"
+    )
+    for fragment in (
+        'id="lc-ratings-open" aria-haspopup="dialog">Ratings',
+        '<dialog class="lc-ratings" id="lc-ratings" aria-labelledby="lc-ratings-title">',
+        "<span>Email me about new conversations</span>",
+        '<option value="immediate">At once</option>',
+        '<option value="daily">Daily digest</option>',
+        'id="lc-attach" aria-label="Attach files"',
+        'id="lc-file" multiple hidden',
+        '<h4 id="lc-previous-title">Earlier conversations</h4>',
+        'id="lc-readonly-back">Back to the current conversation',
+        'id="lc-hours" aria-label="Business hours of your websites" hidden',
+        # The CSRF token the script's uploads and preference changes send.
+        'name="csrfmiddlewaretoken"',
+    ):
+        assert fragment in html
+
+
+@override_settings(ROOT_URLCONF="tests.test_views")
+def test_the_api_root_follows_where_the_host_mounts_the_app(client):
+    client.force_login(make_agent())
+    config = dashboard_config(client.get("/chat/dashboard/").content.decode())
+    assert config["apiRoot"] == "/chat/api/"
+
+
 def test_a_superuser_is_an_agent(client, admin_user):
     client.force_login(admin_user)
     assert client.get(dashboard_url()).status_code == 200

@@ -16,6 +16,22 @@ from django_livechat.models import Website
 from django_livechat.origins import normalize_origin
 
 WEBSITE_NAME = "Demo site"
+#: What the demo site promises while open (it has no hours: always open).
+REPLY_TIME = "a few minutes"
+#: The second demo website: a pre-chat form and business hours, on the /prechat/ page.
+PRECHAT_WEBSITE_NAME = "Demo shop (pre-chat)"
+PRECHAT_FIELDS = [
+    {
+        "name": "topic",
+        "label": "Topic",
+        "type": "select",
+        "required": True,
+        "options": ["Orders", "Returns", "Something else"],
+    }
+]
+PRECHAT_CONSENT_TEXT = "I agree that the shop stores my name and email to answer me."
+#: Monday to Friday, 08:00 to 20:00 in the project's TIME_ZONE.
+PRECHAT_HOURS = {day: [["08:00", "20:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
 AGENT_USERNAME = "agent"
 AGENT_PASSWORD = "agent"
 # What visitors see as the agent's name (never the username).
@@ -51,14 +67,46 @@ class WebsiteSetup:
     added_origins: list[str] = field(default_factory=list)
 
 
+def find_prechat_website() -> Website | None:
+    website: Website | None = (
+        Website.objects.filter(name=PRECHAT_WEBSITE_NAME).order_by("created_at").first()
+    )
+    return website
+
+
 def ensure_demo_website(port: int) -> WebsiteSetup:
-    """Create the demo website, or make sure the existing one allows ``port``'s origins."""
+    """Create the demo website, or make sure the existing one allows ``port``'s origins.
+
+    It promises a reply within "a few minutes" and has no business hours: always open.
+    """
+    setup = _ensure_website(WEBSITE_NAME, find_demo_website(), port)
+    if not setup.website.reply_time:
+        setup.website.reply_time = REPLY_TIME
+        setup.website.save(update_fields=["reply_time"])
+    return setup
+
+
+def ensure_prechat_website(port: int) -> WebsiteSetup:
+    """The second demo website: a pre-chat form (name, email, consent and a topic) and
+    business hours (Monday to Friday, 08:00 to 20:00)."""
+    setup = _ensure_website(PRECHAT_WEBSITE_NAME, find_prechat_website(), port)
+    website = setup.website
+    website.prechat_enabled = True
+    website.prechat_fields = PRECHAT_FIELDS
+    website.prechat_consent_text = PRECHAT_CONSENT_TEXT
+    website.business_hours = PRECHAT_HOURS
+    website.reply_time = "about an hour"
+    website.full_clean()
+    website.save()
+    return setup
+
+
+def _ensure_website(name: str, website: Website | None, port: int) -> WebsiteSetup:
     origins = demo_origins(port)
-    website = find_demo_website()
     if website is None:
         # The app's own command, as a host's operator would create a website.
         out = io.StringIO()
-        args = [WEBSITE_NAME]
+        args = [name]
         for origin in origins:
             args += ["--origin", origin]
         call_command("livechat_create_website", *args, stdout=out)
@@ -93,9 +141,9 @@ def _ensure_user(username: str, password: str) -> UserSetup:
 
 
 @transaction.atomic
-def ensure_demo_agent(website: Website) -> UserSetup:
-    """A staff user ``agent``/``agent`` named Alex, who may reply and is one of
-    ``website``'s agents."""
+def ensure_demo_agent(*websites: Website) -> UserSetup:
+    """A staff user ``agent``/``agent`` named Alex, who may reply and is one of the
+    ``websites``' agents."""
     setup = _ensure_user(AGENT_USERNAME, AGENT_PASSWORD)
     user = setup.user
     user.first_name = AGENT_FIRST_NAME
@@ -105,7 +153,8 @@ def ensure_demo_agent(website: Website) -> UserSetup:
             content_type__app_label="django_livechat", codename__in=AGENT_PERMISSIONS
         )
     )
-    website.agents.add(user)
+    for website in websites:
+        website.agents.add(user)
     return setup
 
 

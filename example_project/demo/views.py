@@ -12,6 +12,7 @@ from demo.demo_data import (
     AGENT_PASSWORD,
     AGENT_USERNAME,
     find_demo_website,
+    find_prechat_website,
 )
 
 #: A speech bubble in the demo's green: browsers ask every site for /favicon.ico.
@@ -31,6 +32,11 @@ def index(request: HttpRequest) -> HttpResponse:
         "admin_login": (ADMIN_USERNAME, ADMIN_PASSWORD) if settings.DEBUG else None,
     }
     return render(request, "demo/index.html", context)
+
+
+def prechat(request: HttpRequest) -> HttpResponse:
+    """A shop page whose chat asks a pre-chat form and keeps business hours."""
+    return render(request, "demo/prechat.html", {"website": find_prechat_website()})
 
 
 @require_safe

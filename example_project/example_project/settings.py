@@ -108,6 +108,15 @@ else:
         }
     }
 
+# Chat attachments go through the storage API (LIVECHAT["ATTACHMENT_STORAGE"], "default").
+# The demo keeps them on disk in media/ (git-ignored), never served as /media/ by Django:
+# the app serves them itself, with the headers that keep a hostile upload inert.
+MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT") or BASE_DIR / "media")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
 # Channels' layers drop group events beyond "capacity" (default 100: per socket in memory,
 # per server process on Redis) without an error. Chat bursts need room (check W005).
 LAYER_CAPACITY = 10_000
@@ -153,6 +162,11 @@ REST_FRAMEWORK = {
 }
 
 # No LOGIN_URL: agents sign in on django_livechat's own page (livechat/login/).
+
+# The chat's emails (unseen replies to visitors, new chats to agents) are printed to the
+# console in the demo; a real site sets an SMTP server or a provider's backend here.
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = "Demo shop <support@shop.example>"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -1,13 +1,19 @@
 // The agent dashboard: wires the socket, the inbox state, the rendering and the alerts.
 // It speaks only the documented agent protocol (docs/protocol.rst, "The agent socket").
 
+import { renderUpload, showProgress } from "./attachments.js";
+import { csrfToken } from "./http.js";
 import { Inbox } from "./inbox.js";
 import { Notifier, TabLeader } from "./notify.js";
+import { EmailPreference } from "./preferences.js";
+import { renderRatings } from "./ratings.js";
 import { Replies } from "./replies.js";
 import { AgentSocket } from "./socket.js";
 import { InboxSync } from "./sync.js";
 import { translator } from "./text.js";
-import { renderDetails, renderList, renderMessage, renderNote, typingText, visitorName } from "./view.js";
+import { Uploads } from "./uploads.js";
+import { renderAvailability, renderDetails, renderList, renderMessage, renderNote, typingText, visitorName } from "./view.js";
+import { renderPrevious } from "./visitorpanel.js";
 
 const TYPING_RESEND_MS = 3000; // keep the server's typing state alive while keys are hit
 const TYPING_IDLE_MS = 4000; // no key for this long: typing stopped
@@ -47,6 +53,18 @@ const ui = {
   assign: $("lc-assign"),
   resolve: $("lc-resolve"),
   reopen: $("lc-reopen"),
+  actions: $("lc-assign").parentElement,
+  send: $("lc-send"),
+  attach: $("lc-attach"),
+  file: $("lc-file"),
+  dropHint: $("lc-drop-hint"),
+  readOnly: $("lc-readonly"),
+  previousBox: $("lc-previous-box"),
+  previous: $("lc-previous"),
+  hours: $("lc-hours"),
+  ratings: $("lc-ratings"),
+  ratingsTables: $("lc-ratings-tables"),
+  ratingsLoading: $("lc-ratings-loading"),
 };
 const baseTitle = document.title;
 const typingTimeoutMs = (config.typingTimeout || 10) * 1000 + 2000;
@@ -57,6 +75,8 @@ const inbox = new Inbox();
 const leader = new TabLeader();
 const notifier = new Notifier($("lc-notify"), leader, t);
 let selected = null;
+let returnTo = null; // viewing an earlier conversation read only: the conversation to go back to
+let connection = "connecting";
 let outgoingTyping = { conversationId: null, sentAt: 0, idle: null };
 
 const socket = new AgentSocket(config.socketPath, {
@@ -64,7 +84,8 @@ const socket = new AgentSocket(config.socketPath, {
   onState: (state) => {
     ui.connection.dataset.state = state;
     ui.connection.textContent = STATES[state] ? t(STATES[state]) : state;
-    ui.reply.querySelector("button").disabled = state === "logged-out" || state === "forbidden";
+    connection = state;
+    renderReplyBox();
     if (state !== "online") sync.reset();
   },
   baseDelay: config.reconnectBaseDelay,
@@ -74,12 +95,19 @@ const socket = new AgentSocket(config.socketPath, {
 const send = (frame) => socket.send(frame);
 const sync = new InboxSync({ inbox, send, selected: () => selected, env: timers });
 const replies = new Replies({ send, env: timers });
+const uploads = new Uploads({
+  url: (conversationId) => `${config.apiRoot}agent/conversations/${encodeURIComponent(conversationId)}/attachments/`,
+  csrfToken,
+  onChange: uploadChanged,
+  onStored: (message) => handlers.chat_message(message),
+});
 
 // ---------------------------------------------------------------- server events
 
 const handlers = {
   ready(event) {
     inbox.me = event.agent;
+    ui.hours.hidden = !renderAvailability(ui.hours, event.websites, t);
     // Catch up after a reconnect: the open thread, then replies still waiting to go.
     if (selected) sync.requestHistory(selected);
     replies.resend();
@@ -112,6 +140,7 @@ const handlers = {
   history(event) {
     inbox.upsert(event.conversation);
     replies.confirm(event.messages);
+    uploads.confirm(event.messages);
     inbox.addHistory(event.conversation_id, event.messages);
     if (event.has_more) sync.requestHistory(event.conversation_id);
     else sync.answered(event.conversation_id);
@@ -122,6 +151,7 @@ const handlers = {
     const id = message.conversation_id;
     if (!inbox.conversations.has(id)) socket.send({ type: "conversation", conversation_id: id });
     replies.confirm([message]);
+    uploads.confirm([message]);
     inbox.addMessage(message);
     sync.message(message);
     inbox.setTyping({ conversation_id: id, role: message.role, agent: null, is_typing: false }, 0);
@@ -157,6 +187,10 @@ const handlers = {
     if (reply) refresh(reply.conversationId);
     if (!reply || reply.failed) showAlert(event.message || event.code);
   },
+  ratings(event) {
+    renderRatings(ui.ratingsTables, event, t, document.documentElement.lang || undefined);
+    ui.ratingsLoading.hidden = true;
+  },
   pong() {},
 };
 
@@ -178,26 +212,31 @@ function wantedConversation() {
   return match ? match[1] : null;
 }
 
-function select(conversationId) {
+/** Open a conversation; ``earlierOf`` names the one whose earlier conversation it is (read only). */
+function select(conversationId, earlierOf = null) {
   ui.layout.dataset.view = "conversation"; // phones show one of the list and the conversation
   if (selected === conversationId) return;
   stopTyping();
   selected = conversationId;
-  if (location.hash !== `#conversation=${conversationId}`) {
+  returnTo = earlierOf && earlierOf !== conversationId ? earlierOf : null;
+  // The address names the conversation being served, not the earlier one glanced at.
+  if (!returnTo && location.hash !== `#conversation=${conversationId}`) {
     history.replaceState(null, "", `#conversation=${conversationId}`);
   }
   ui.messages.replaceChildren();
   if (!inbox.conversations.has(conversationId)) socket.send({ type: "conversation", conversation_id: conversationId });
   sync.requestHistory(conversationId);
   refresh(conversationId);
-  ui.input.focus();
+  if (returnTo) $("lc-readonly-back").focus();
+  else ui.input.focus();
 }
 
 /** Back to the list (phones): the conversation closes, the list item it came from gets the focus. */
 function backToList() {
-  const closed = selected;
+  const closed = returnTo || selected;
   stopTyping();
   selected = null;
+  returnTo = null;
   ui.layout.dataset.view = "list";
   history.replaceState(null, "", location.pathname + location.search);
   refresh(null);
@@ -264,7 +303,10 @@ function renderConversation() {
   ui.assign.textContent = t(mine ? "assignedToYou" : "assignToMe");
   ui.resolve.hidden = entry.status === "resolved";
   ui.reopen.hidden = entry.status !== "resolved";
+  ui.actions.hidden = Boolean(returnTo);
+  renderReplyBox();
   renderDetails(ui.details, entry, t);
+  ui.previousBox.hidden = renderPrevious(ui.previous, entry.previous, t) === 0;
   renderThread(entry);
   ui.typing.textContent = typingText(inbox.typists(selected), t);
 }
@@ -284,7 +326,34 @@ function renderThread(entry) {
     const message = { role: "agent", sender_name: inbox.me?.name, message: item.message, client_id: item.clientId };
     ui.messages.append(renderMessage(message, { pending: true, failed: item.failed, error: item.error, t }));
   }
+  for (const item of uploads.forConversation(entry.conversation_id)) ui.messages.append(renderUpload(item, t));
   if (nearBottom) ui.log.scrollTop = ui.log.scrollHeight;
+}
+
+/** The reply box: off while signed out, and for an earlier conversation (read only). */
+function renderReplyBox() {
+  const closed = connection === "logged-out" || connection === "forbidden";
+  ui.readOnly.hidden = !returnTo;
+  ui.input.disabled = Boolean(returnTo);
+  ui.attach.disabled = Boolean(returnTo) || closed;
+  ui.send.disabled = Boolean(returnTo) || closed;
+}
+
+/** An upload moved on: its bar in place, or the thread again when it failed or ended. */
+function uploadChanged(item) {
+  if (item.conversationId !== selected) return;
+  const node = [...ui.messages.querySelectorAll("[data-upload]")].find((n) => n.dataset.upload === item.clientId);
+  if (item.done) {
+    if (node) node.remove();
+    return;
+  }
+  if (!node || item.failed || !showProgress(node, item)) renderConversation();
+}
+
+function upload(files) {
+  if (!selected || returnTo || connection === "logged-out" || connection === "forbidden") return;
+  for (const file of files) uploads.add(selected, file, newClientId());
+  renderConversation();
 }
 
 function refresh(conversationId) {
@@ -333,7 +402,58 @@ ui.input.addEventListener("keydown", (event) => {
 ui.log.addEventListener("click", (event) => {
   const button = event.target.closest("[data-retry]");
   if (button && replies.retry(button.dataset.retry)) renderConversation();
+  const again = event.target.closest("[data-retry-upload]");
+  if (again && uploads.retry(again.dataset.retryUpload)) renderConversation();
 });
+ui.attach.addEventListener("click", () => ui.file.click());
+ui.file.addEventListener("change", () => {
+  upload([...ui.file.files]);
+  ui.file.value = "";
+});
+ui.input.addEventListener("paste", (event) => {
+  const images = [...(event.clipboardData?.files || [])].filter((file) => file.type.startsWith("image/"));
+  if (!images.length) return;
+  event.preventDefault();
+  upload(images);
+});
+const carriesFiles = (event) => [...(event.dataTransfer?.types || [])].includes("Files");
+ui.conversation.addEventListener("dragover", (event) => {
+  if (!carriesFiles(event) || returnTo) return;
+  event.preventDefault();
+  event.dataTransfer.dropEffect = "copy";
+  ui.dropHint.hidden = false;
+});
+ui.conversation.addEventListener("dragleave", (event) => {
+  if (!ui.conversation.contains(event.relatedTarget)) ui.dropHint.hidden = true;
+});
+ui.conversation.addEventListener("drop", (event) => {
+  ui.dropHint.hidden = true;
+  if (!carriesFiles(event)) return;
+  event.preventDefault();
+  upload([...event.dataTransfer.files]);
+});
+ui.previous.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-previous-id]");
+  if (button) select(button.dataset.previousId, returnTo || selected);
+});
+$("lc-readonly-back").addEventListener("click", () => returnTo && select(returnTo));
+$("lc-ratings-open").addEventListener("click", () => {
+  ui.ratings.showModal();
+  askRatings();
+});
+$("lc-ratings-refresh").addEventListener("click", askRatings);
+$("lc-ratings-close").addEventListener("click", () => ui.ratings.close());
+
+function askRatings() {
+  if (socket.send({ type: "ratings" })) ui.ratingsLoading.hidden = ui.ratingsTables.childElementCount > 0;
+}
+
+const emailPreference = new EmailPreference({
+  select: $("lc-email-pref"),
+  url: `${config.apiRoot}agent/preferences/`,
+  onError: (reason) => showAlert(reason || t("preferenceNotSaved")),
+});
+emailPreference.load().then((shown) => ($("lc-email-pref-field").hidden = !shown));
 ui.input.addEventListener("input", () => (ui.input.value ? typed() : stopTyping()));
 ui.input.addEventListener("blur", stopTyping);
 ui.assign.addEventListener("click", () => socket.send({ type: "assign", conversation_id: selected }));

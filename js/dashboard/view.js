@@ -2,26 +2,13 @@
 // everything from visitors and agents goes through textContent (links through linkify's
 // checked parts), never innerHTML. ``t`` is the page's translator (text.js).
 import { linkify } from "../shared/linkify.js";
+import { renderAttachment } from "./attachments.js";
+import { el, validDate } from "./elements.js";
+import { contactOf, prechatRows, ratingNodes, ratingRows } from "./visitorpanel.js";
 
 const ROLE_KEYS = { user: "roleVisitor", assistant: "roleAssistant", agent: "roleAgent", system: "roleSystem" };
 const LINK_REL = "noopener noreferrer nofollow";
-
-function el(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (value === false || value === null || value === undefined) continue;
-    if (name === "className") node.className = value;
-    else if (name === "text") node.textContent = value;
-    else node.setAttribute(name, value === true ? "" : value);
-  }
-  node.append(...children.filter((child) => child !== null && child !== undefined));
-  return node;
-}
-
-function validDate(timestamp) {
-  const date = new Date(timestamp);
-  return timestamp && !Number.isNaN(date.getTime()) ? date : null;
-}
+const EMAIL = /^[^\s@?&#<>"]+@[^\s@?&#<>"]+$/; // an address to link: nothing that would add mailto: parameters
 
 /** The inbox's short time: the hour today, the day before. */
 export function time(timestamp, now = new Date()) {
@@ -45,7 +32,7 @@ export function messageTime(timestamp, now = new Date()) {
 }
 
 export function visitorName(entry, t) {
-  const name = entry.metadata && typeof entry.metadata.name === "string" ? entry.metadata.name : "";
+  const { name } = contactOf(entry);
   return name || entry.visitor_identifier || t("visitorNumbered", { id: entry.conversation_id.slice(0, 8) });
 }
 
@@ -57,8 +44,14 @@ function preview(entry, typists, t) {
   if (typists.some((typist) => typist.role === "user")) return t("typingPreview");
   const last = entry.last_message;
   if (!last) return t("noMessages");
-  if (last.role === "user") return last.message;
-  return t("previewFrom", { name: last.sender_name || roleName(last.role, t), message: last.message });
+  // A file sent without a caption is previewed by its name.
+  const text = last.message || (last.attachment && last.attachment.name) || "";
+  if (last.role === "user") return text;
+  return t("previewFrom", { name: last.sender_name || roleName(last.role, t), message: text });
+}
+
+function rated(entry) {
+  return entry.status === "resolved" && Number.isInteger(entry.rating);
 }
 
 export function renderList(list, entries, { selected, typistsOf, t }) {
@@ -69,6 +62,7 @@ export function renderList(list, entries, { selected, typistsOf, t }) {
       name,
       entry.visitor_identifier && entry.visitor_identifier !== name ? entry.visitor_identifier : null,
       entry.status === "resolved" ? t("resolved") : null,
+      rated(entry) ? t("ratedLabel", { rating: entry.rating }) : null,
       unread ? t("unreadCount", { count: unread }) : null,
     ]
       .filter(Boolean)
@@ -100,6 +94,7 @@ export function renderList(list, entries, { selected, typistsOf, t }) {
         el("span", { text: entry.website_name || "" }),
         entry.status === "resolved" ? el("span", { className: "lc-tag", text: t("resolved") }) : null,
         entry.assigned_agent ? el("span", { className: "lc-tag", text: entry.assigned_agent.name }) : null,
+        rated(entry) ? el("span", { className: "lc-tag lc-rating", text: `★ ${entry.rating}` }) : null,
       ),
     );
     button.dataset.conversationId = entry.conversation_id;
@@ -136,7 +131,8 @@ export function renderMessage(message, { pending = false, failed = false, error 
       el("span", { className: "lc-msg-author", text: author }),
       stamp(message, { pending, failed }, t),
     ),
-    el("p", { className: "lc-msg-text" }, ...messageText(message.message)),
+    message.message ? el("p", { className: "lc-msg-text" }, ...messageText(message.message)) : null,
+    message.attachment && typeof message.attachment === "object" ? renderAttachment(message.attachment, t) : null,
     failed
       ? el(
           "p",
@@ -188,11 +184,12 @@ function identity(entry, meta, t) {
 
 export function renderDetails(dl, entry, t) {
   const meta = entry.metadata || {};
+  const contact = contactOf(entry);
   const started = validDate(entry.created_at);
   const rows = [
-    ["name", t("detailName"), meta.name],
+    ["name", t("detailName"), contact.name],
     ["identifier", t("detailIdentifier"), entry.visitor_identifier || t("anonymous")],
-    ["email", t("detailEmail"), meta.email],
+    ["email", t("detailEmail"), contact.email],
     ["identity", t("detailIdentity"), identity(entry, meta, t)],
     ["page", t("detailPage"), meta.page],
     ["browser", t("detailBrowser"), browserName(meta.browser || meta.user_agent, t)],
@@ -200,6 +197,8 @@ export function renderDetails(dl, entry, t) {
     ["started", t("detailStarted"), started ? started.toLocaleString() : ""],
     ["status", t("detailStatus"), t(entry.status === "resolved" ? "resolved" : "open")],
     ["assigned", t("detailAssignedTo"), entry.assigned_agent ? entry.assigned_agent.name : t("nobody")],
+    ...ratingRows(entry, t),
+    ...prechatRows(entry, t),
   ];
   for (const [key, value] of Object.entries(meta)) {
     if (!KNOWN.has(key) && value !== null && typeof value !== "object") {
@@ -209,12 +208,20 @@ export function renderDetails(dl, entry, t) {
   const nodes = [];
   for (const [key, term, value] of rows) {
     if (value === undefined || value === null || value === "") continue;
-    const dd = el("dd", {}, ...(key === "page" ? messageText(value) : [String(value)]));
+    const dd = el("dd", {}, ...detailValue(key, value, t));
+    dd.dataset.detail = key;
     if (key === "identity") dd.dataset.verified = String(Boolean(meta.identity_verified));
     if (key === "browser" && meta.browser) dd.title = String(meta.browser);
     nodes.push(el("dt", { text: term }), dd);
   }
   dl.replaceChildren(...nodes);
+}
+
+function detailValue(key, value, t) {
+  if (key === "page") return messageText(value);
+  if (key === "rating") return ratingNodes(value, t);
+  if (key === "email" && EMAIL.test(value)) return [el("a", { href: `mailto:${value}`, text: String(value) })];
+  return [String(value)];
 }
 
 /** Who types: "The visitor is typing…", "Ann and The automatic reply are typing…". */
@@ -226,4 +233,25 @@ export function typingText(typists, t) {
   });
   if (names.length === 1) return t("typingOne", { name: names[0] });
   return t("typingMany", { names: names.slice(0, -1).join(", "), last: names[names.length - 1] });
+}
+
+/**
+ * Whether each website the agent serves is within its business hours now, from the
+ * ``ready`` frame's ``websites[].availability.open``; the number of websites shown (0
+ * when the server says nothing about hours).
+ */
+export function renderAvailability(list, websites, t) {
+  const known = (Array.isArray(websites) ? websites : []).filter(
+    (site) => site && site.availability && typeof site.availability.open === "boolean",
+  );
+  list.replaceChildren(
+    ...known.map((site) => {
+      const open = site.availability.open;
+      const text = t(open ? "websiteOpen" : "websiteClosed", { name: site.name });
+      const item = el("li", { className: "lc-hours-item", text });
+      item.dataset.open = String(open);
+      return item;
+    }),
+  );
+  return known.length;
 }

@@ -4,6 +4,8 @@
  */
 
 // JSON-compatible on purpose: tests/test_templatetags.py compares it with the tag's labels.
+// Keys starting with prechat, contact, rating or upload are bundled into widget-extras.js
+// only (js/widget/build.mjs): the core does not carry texts it never shows.
 export const DEFAULT_LABELS = {
   "openChat": "Open chat",
   "closeChat": "Close chat",
@@ -31,7 +33,35 @@ export const DEFAULT_LABELS = {
   "auto": "Automatic reply",
   "charsLeft": "{count} characters left",
   "tooLong": "This message is too long: at most {max} characters.",
-  "empty": "Type a message first."
+  "empty": "Type a message first.",
+  "closedText": "We are closed now. Leave a message and we will answer when we are back.",
+  "replyTime": "We usually reply within {time}.",
+  "uploadAttach": "Attach a file",
+  "prechatIntro": "Please tell us a little about yourself before the chat starts.",
+  "prechatName": "Your name",
+  "prechatEmail": "Your email address",
+  "prechatStart": "Start the chat",
+  "prechatChoose": "Choose…",
+  "prechatRequired": "This field is required.",
+  "prechatEmailInvalid": "Enter a valid email address.",
+  "prechatTooLong": "This is too long: at most {max} characters.",
+  "prechatInvalid": "Please correct the marked fields.",
+  "contactPrompt": "Leave your email address and we will reply there.",
+  "contactEmail": "Your email address",
+  "contactSave": "Save",
+  "contactDismiss": "No, thanks",
+  "contactSaved": "Thank you. We will reply to {email}.",
+  "ratingQuestion": "How was this conversation?",
+  "ratingStar": "{count} out of 5",
+  "ratingComment": "Add a comment (optional)",
+  "ratingSend": "Send rating",
+  "ratingChoose": "Choose a rating first.",
+  "ratingThanks": "Thank you for your rating.",
+  "uploadProgress": "Uploading {name}",
+  "uploadTooLarge": "This file is too large to send.",
+  "uploadType": "This type of file cannot be sent.",
+  "uploadRejected": "This file was rejected.",
+  "uploadFailed": "The file could not be sent."
 };
 
 export const CONFIG_DEFAULTS = {
@@ -49,7 +79,13 @@ export const CONFIG_DEFAULTS = {
   typingTimeout: 20,
   maxMessageLength: 4000,
   sound: true,
-  nonce: ""
+  nonce: "",
+  // Where the extras bundle is; by default beside widget.js (main.js).
+  extrasUrl: "",
+  // {open, reply_time, next_open}: the tag's or the settings endpoint's, then live.
+  availability: null,
+  // {fields, consent_text, email_required} when the website asks before the chat.
+  prechat: null
 };
 
 const THEMES = ["light", "dark", "auto"];

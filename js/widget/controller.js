@@ -1,6 +1,8 @@
 /**
  * The widget: wires the conversation state, the transport, the view, storage and sound,
- * and is the host page's API (``window.LiveChat``).
+ * and is the host page's API (``window.LiveChat``). What only some visitors need (the
+ * pre-chat form, the email prompt, the rating, uploads) is in widget-extras.js, loaded
+ * the first time it is needed (``extras()``).
  */
 import { MessageLog } from "../shared/messages.js";
 import { httpClient } from "./http.js";
@@ -20,6 +22,7 @@ export class ChatWidget {
     this.user = {};
     this.isOpen = false;
     this.agents = undefined; // agents online: unknown until the server says
+    this.availability = config.availability || {};
     this.log = new MessageLog();
     this.outbox = new Outbox();
     this.store = new VisitorStore(localStorageOf(env), config.websiteId);
@@ -34,6 +37,8 @@ export class ChatWidget {
       retry: (clientId) => this.retry(clientId),
       mute: () => this.setMuted(!this.store.state.muted),
       typing: (on) => this.typing(on),
+      // A file in a message: shown by the extras (its link, or its thumbnail).
+      decorate: (bubble, attachment) => this.withExtras("attachment", bubble, attachment),
     }, env.document);
     this.transport = new Transport({
       config,
@@ -55,7 +60,12 @@ export class ChatWidget {
     env.addEventListener("online", () => this.transport.wake());
     env.addEventListener("offline", () => this.onState());
     env.document.addEventListener("visibilitychange", () => this.updateUnread());
-    const saved = this.savedSession();
+    // An email link (?livechat_resume=): the extras rejoin its conversation instead.
+    const resume = /[?&]livechat_resume=/.test(env.location.search);
+    const saved = resume ? null : this.savedSession();
+    if (resume) this.withExtras("resume");
+    // The website asks first: no composer until the extras know (and show the form).
+    this.view.form.hidden = Boolean(config.prechat && !saved);
     // A visitor who chatted before gets the replies that came meanwhile: join at once.
     // Messages already there when the page loads are not news (no sound, no event).
     this.baseline = saved ? null : 0;
@@ -86,12 +96,47 @@ export class ChatWidget {
     return Object.freeze(api);
   }
 
+  // ------------------------------------------------------------------ the extras
+
+  /** widget-extras.js, loaded once; it answers with its ``livechat:extras`` event. */
+  extras() {
+    this.extrasLoad ||= new Promise((resolve, reject) => {
+      const doc = this.env.document;
+      const script = doc.createElement("script");
+      const loaded = (event) => {
+        doc.removeEventListener("livechat:extras", loaded);
+        resolve((this.loaded = event.detail(this)));
+      };
+      doc.addEventListener("livechat:extras", loaded);
+      script.onerror = (error) => {
+        doc.removeEventListener("livechat:extras", loaded);
+        script.remove();
+        this.extrasLoad = null; // the next use tries again
+        reject(error);
+      };
+      script.src = this.config.extrasUrl;
+      if (this.config.nonce) script.nonce = this.config.nonce;
+      doc.head.append(script);
+    });
+    return this.extrasLoad;
+  }
+
+  /** Run one of the extras' features (loading them first). */
+  withExtras(feature, ...args) {
+    return this.extras().then(
+      (extras) => extras[feature](...args),
+      () => this.view.note(this.config.labels.error, "error"),
+    );
+  }
+
   open(focus = true) {
     this.use();
     if (this.isOpen) return;
     this.isOpen = true;
     this.keepOpen(true);
     this.view.setOpen(true, focus);
+    // Uploads, the email prompt, "seen"; the pre-chat form if the website asks first.
+    this.withExtras("opened", focus);
     // A new visitor learns at once whether the server is there and anyone is online.
     if (!this.transport.session && this.agents === undefined) this.transport.probe();
     this.transport.connect();
@@ -264,8 +309,10 @@ export class ChatWidget {
 
   onStatus(event) {
     const L = this.config.labels;
-    if (event.status === "resolved") this.view.note(L.resolved);
-    else if (event.status === "open") this.view.note(L.reopened);
+    if (event.status === "resolved") {
+      this.view.note(L.resolved);
+      this.withExtras("rate");
+    } else if (event.status === "open") this.view.note(L.reopened);
     this.emit("status", event.status);
   }
 
@@ -282,11 +329,21 @@ export class ChatWidget {
   }
 
   onState() {
-    this.view.setConnection(this.transport.state, this.status());
+    const L = this.config.labels;
+    const { open, reply_time: time } = this.availability;
+    const status = this.status();
+    const replies = status === "online" && time ? L.replyTime.replace("{time}", time) : "";
+    this.view.setConnection(this.transport.state, status, open === false ? L.closedText : L.awayText, replies);
   }
 
   onPresence(count) {
     this.agents = count;
+    this.onState();
+  }
+
+  /** Opening hours: the settings', then ``identified`` and ``presence`` (``open`` only). */
+  onAvailability(patch) {
+    this.availability = { ...this.availability, ...patch };
     this.onState();
   }
 
@@ -298,7 +355,7 @@ export class ChatWidget {
   status() {
     const { state, reachable } = this.transport;
     if (state === REFUSED || this.env.navigator.onLine === false) return "offline";
-    if (state === SOCKET || reachable) return this.agents === 0 ? "away" : "online";
+    if (state === SOCKET || reachable) return this.agents === 0 || this.availability.open === false ? "away" : "online";
     return reachable === false ? "offline" : state ? "connecting" : "";
   }
 
@@ -320,6 +377,7 @@ export class ChatWidget {
       this.store.update({ readSeq: this.log.highest });
     }
     this.view.setUnread(this.log.repliesAfter(this.store.state.readSeq));
+    this.loaded?.seen(); // the extras tell the server, throttled
   }
 
   /** Without Web Locks: the first tab to note a reply's seq in storage chimes for it. */

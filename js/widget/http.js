@@ -3,12 +3,13 @@
 export const NETWORK = "NETWORK";
 
 export class ChatError extends Error {
-  constructor(code, message = "", { status = 0, retryAfter = null } = {}) {
+  constructor(code, message = "", { status = 0, retryAfter = null, fields = null } = {}) {
     super(message || code);
     this.code = code;
     this.detail = message;
     this.status = status;
     this.retryAfter = retryAfter;
+    this.fields = fields; // INVALID_PRECHAT: {field: message}
   }
 
   /** Worth trying again without the visitor doing anything: the network or the server. */
@@ -46,12 +47,15 @@ export function httpClient(apiUrl, fetchImpl) {
       throw new ChatError(code, (data && data.message) || "", {
         status: response.status,
         retryAfter: data && data.retry_after,
+        fields: data && data.fields,
       });
     }
     return data;
   }
 
   return {
+    /** Any call: the extras' (contact, rating, seen). */
+    call,
     /** identify: create a conversation, or rejoin it with its token. */
     open: (body) => call("POST", "conversations/", "", body),
     post: (token, message, clientId) => call("POST", "messages/", token, { message, client_id: clientId }),

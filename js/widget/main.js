@@ -11,6 +11,7 @@ import { resolveConfig } from "./config.js";
 import { ChatWidget } from "./controller.js";
 import { httpClient } from "./http.js";
 
+const EXTRAS = "widget-extras.js";
 const SETTINGS_WAIT = 3000; // ms: a slow server does not hold the launcher back longer
 
 function start() {
@@ -23,8 +24,11 @@ function start() {
   } catch {
     console.error("django_livechat: the widget's configuration is not valid JSON");
   }
-  // Without an apiUrl, the chat server is the one that served this script.
-  const fallback = script && script.src ? { apiUrl: new URL("/livechat/", script.src).href } : null;
+  // Without an apiUrl, the chat server is the one that served this script; the extras are
+  // beside it (the bundler adds their version to the name).
+  const fallback = script && script.src
+    ? { apiUrl: new URL("/livechat/", script.src).href, extrasUrl: new URL(EXTRAS, script.src).href }
+    : null;
   const configure = (settings) => resolveConfig([fallback, fromTag, settings, window.ChatBotConfig], location.href);
   let config = configure(null);
   if (!config.websiteId) {
@@ -36,6 +40,7 @@ function start() {
   const boot = (settings) => {
     config = configure(settings);
     config.nonce = nonce;
+    config.extrasUrl ||= config.apiUrl + "assets/" + EXTRAS;
     const widget = new ChatWidget(config, window);
     if (settings) widget.transport.presence(settings);
     const api = widget.api();

@@ -28,6 +28,7 @@ h2{margin:0;font-size:17px;font-weight:650;line-height:1.3}
 .status::before{content:"";width:8px;height:8px;border-radius:50%;background:#a8b3bf}
 .status[data-status=online]::before{background:#46e0a5}
 .status[data-status=away]::before{background:#f5c451}
+.replies{margin:0;font-size:13px;opacity:.92}
 .icon{display:grid;place-items:center;width:44px;height:44px;padding:0;border:0;border-radius:10px;background:none}
 .icon:hover{background:rgba(127,127,127,.22)}
 .log{flex:1;display:flex;flex-direction:column;gap:10px;padding:14px;overflow-y:auto;overscroll-behavior:contain}

@@ -42,7 +42,7 @@ export class Transport {
    * ``hooks``: identity(), lastSeq(), highestSeq(), onSession(session, created),
    * onSessionLost(), onMessages(afterSeq | null, messages), onTyping(event),
    * onStatus(event), onError(error), onItem(item), onState(state, reachable),
-   * onPresence(agentsOnline).
+   * onPresence(agentsOnline), onAvailability(patch).
    * ``env``: WebSocket, setTimeout, clearTimeout, random.
    */
   constructor({ config, http, outbox, hooks, env }) {
@@ -484,7 +484,10 @@ export class Transport {
 
   /** ``agents_online`` of an identified frame, a presence event, a pong or an HTTP answer. */
   presence(data) {
-    if (data && Number.isInteger(data.agents_online)) this.hooks.onPresence(data.agents_online);
+    if (!data) return;
+    // Opening hours: in the settings and ``identified``; ``presence`` says only ``open``.
+    if (data.availability || typeof data.open === "boolean") this.hooks.onAvailability(data.availability || { open: data.open });
+    if (Number.isInteger(data.agents_online)) this.hooks.onPresence(data.agents_online);
   }
 
   receive(afterSeq, messages) {

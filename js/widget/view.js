@@ -30,6 +30,7 @@ export class View {
     this.style(root, config.nonce);
 
     this.status = h("p", { class: "status" });
+    this.replies = h("p", { class: "replies", hidden: true });
     this.sound = h("button", { type: "button", class: "icon" });
     this.log = h("div", { class: "log", role: "log", "aria-live": "polite", "aria-label": L.title, tabindex: "0" },
       h("p", { class: "note" }, L.greeting));
@@ -48,7 +49,7 @@ export class View {
       this.sendButton);
     this.panel = h("section", { id: "lc-panel", class: "panel", "aria-label": L.title, hidden: true },
       h("header", {},
-        h("div", { class: "heading" }, h("h2", {}, L.title), this.status),
+        h("div", { class: "heading" }, h("h2", {}, L.title), this.status, this.replies),
         config.sound ? this.sound : "",
         h("button", { type: "button", class: "icon close", "aria-label": L.closeChat }, this.icon("close"))),
       this.log, this.typingLine, this.away, this.hint, this.form);
@@ -93,6 +94,7 @@ export class View {
       actions.typing(this.checkInput() > 0);
     };
     this.retry = (clientId) => actions.retry(clientId);
+    this.decorate = actions.decorate;
   }
 
   /**
@@ -182,13 +184,20 @@ export class View {
     this.launcher.focus();
   }
 
-  /** ``status``: online, away (no agent online), connecting, offline, or "" (not started). */
-  setConnection(state, status) {
+  /**
+   * ``status``: online, away (no agent online, or closed), connecting, offline, or "" (not
+   * started); ``awayText``: what the away note says; ``replies``: the reply-time promise
+   * under the title, or "".
+   */
+  setConnection(state, status, awayText, replies) {
     this.host.dataset.connection = state;
     this.host.dataset.status = status;
     this.status.textContent = status ? this.labels[status] : "";
     this.status.dataset.status = status;
     this.away.hidden = status !== "away";
+    this.away.textContent = awayText;
+    this.replies.hidden = !replies;
+    this.replies.textContent = replies;
   }
 
   setTyping(on) {
@@ -214,6 +223,7 @@ export class View {
     const { role } = message;
     const who = role === "agent" ? message.sender_name : role === "assistant" ? this.labels.auto : "";
     const row = this.bubble(role, message.message, who);
+    if (message.attachment) this.decorate(row.lastChild, message.attachment);
     row.dataset.seq = message.seq;
     const time = new Date(message.timestamp);
     if (message.timestamp && !isNaN(time)) {

@@ -25,11 +25,22 @@ from django.db.models import Model, QuerySet
 from django.db.models.constants import LOOKUP_SEP
 from django.forms import ModelForm
 from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from django_livechat.models import Conversation, Message, Website, generate_identity_secret
+from django_livechat.models import (
+    AgentPreference,
+    Attachment,
+    Conversation,
+    EmailOptOut,
+    EmailOutbox,
+    Message,
+    Website,
+    generate_identity_secret,
+)
 from django_livechat.permissions import served_websites
 
 #: How each model's rows reach the website they belong to.
@@ -37,6 +48,7 @@ WEBSITE_PATHS: dict[type[Model], str] = {
     Website: "pk",
     Conversation: "website",
     Message: "conversation__website",
+    Attachment: "conversation__website",
 }
 
 
@@ -91,8 +103,26 @@ class ReadOnlyAdminMixin:
         return False
 
 
+class WebsiteAdminForm(ModelForm):
+    """A blank JSON field is its empty value (no hours, no dates, no questions), not null."""
+
+    class Meta:
+        model = Website
+        exclude: list[str] = []
+
+    def clean_business_hours(self) -> Any:
+        return self.cleaned_data.get("business_hours") or {}
+
+    def clean_closed_dates(self) -> Any:
+        return self.cleaned_data.get("closed_dates") or []
+
+    def clean_prechat_fields(self) -> Any:
+        return self.cleaned_data.get("prechat_fields") or []
+
+
 @admin.register(Website)
 class WebsiteAdmin(WebsiteScopedAdmin):
+    form = WebsiteAdminForm
     list_display = ["name", "id", "is_active", "created_at"]
     list_filter = ["is_active", "created_at"]
     search_fields = ["name", "id", "allowed_origins"]
@@ -132,6 +162,28 @@ class WebsiteAdmin(WebsiteScopedAdmin):
                 ),
             },
         ),
+        (
+            _("Business hours"),
+            {
+                "fields": ["time_zone", "business_hours", "closed_dates", "reply_time"],
+                "description": _(
+                    "When the website is open. Outside these hours the widget shows that "
+                    "it is closed and the automatic reply says so; visitors can still "
+                    "write. Empty hours: always open."
+                ),
+            },
+        ),
+        (
+            _("Pre-chat form"),
+            {
+                "fields": ["prechat_enabled", "prechat_consent_text", "prechat_fields"],
+                "description": _(
+                    "Questions new visitors answer before their first message (never asked "
+                    "of visitors your site identifies)."
+                ),
+            },
+        ),
+        (_("Email"), {"fields": ["email_followup", "notify_agents"]}),
     ]
     actions = ["regenerate_identity_secret"]
 
@@ -233,8 +285,10 @@ class ConversationAdmin(ReadOnlyAdminMixin, WebsiteScopedAdmin):
         "id",
         "website",
         "visitor_identifier",
+        "visitor_email",
         "status",
         "assigned_agent",
+        "rating",
         "last_seq",
         "last_message_at",
     ]
@@ -244,15 +298,28 @@ class ConversationAdmin(ReadOnlyAdminMixin, WebsiteScopedAdmin):
         "created_at",
         "last_message_at",
     ]
-    search_fields = ["id", "visitor_identifier", "website__name", "messages__content"]
+    search_fields = [
+        "id",
+        "visitor_identifier",
+        "visitor_email",
+        "visitor_name",
+        "website__name",
+        "messages__content",
+    ]
     list_select_related = ["website", "assigned_agent"]
     readonly_fields = [
         "id",
         "website",
         "visitor_identifier",
+        "visitor_name",
+        "visitor_email",
         "metadata",
+        "prechat",
         "status",
         "assigned_agent",
+        "rating",
+        "rating_comment",
+        "rated_at",
         "last_seq",
         "created_at",
         "updated_at",
@@ -323,3 +390,118 @@ class MessageAdmin(WrappedContentMixin, ReadOnlyAdminMixin, WebsiteScopedAdmin):
     @admin.display(description=_("website"), ordering="conversation__website__name")
     def website(self, obj: Message) -> str:
         return obj.conversation.website.name
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(ReadOnlyAdminMixin, WebsiteScopedAdmin):
+    """Files sent in conversations, read-only like messages. The file is linked through
+    the API's serving view (its safe headers, its access check), never the storage's own
+    URL, which would serve a hostile upload as the storage sees fit."""
+
+    list_display = ["name", "website", "role", "content_type", "size", "status", "created_at"]
+    list_filter = ["status", "role", ("conversation__website", WebsiteListFilter), "created_at"]
+    search_fields = ["name", "sha256", "conversation__id"]
+    list_select_related = ["conversation__website"]
+    readonly_fields = [
+        "id",
+        "conversation",
+        "message",
+        "role",
+        "uploaded_by",
+        "name",
+        "download",
+        "content_type",
+        "size",
+        "sha256",
+        "status",
+        "created_at",
+    ]
+    fields = [
+        "id",
+        "conversation",
+        "message",
+        "role",
+        "uploaded_by",
+        "name",
+        "download",
+        "content_type",
+        "size",
+        "sha256",
+        "status",
+        "created_at",
+    ]
+
+    @admin.display(description=_("website"), ordering="conversation__website__name")
+    def website(self, obj: Attachment) -> str:
+        return obj.conversation.website.name
+
+    @admin.display(description=_("file"))
+    def download(self, obj: Attachment) -> str:
+        if obj.status != str(Attachment.Status.CLEAN) or obj.message_id is None:
+            return "-"
+        url = reverse("django_livechat:api-attachment", kwargs={"attachment_id": str(obj.pk)})
+        return format_html('<a href="{}">{}</a>', url, gettext("Download"))
+
+
+# ---------------------------------------------------------------- email (issue 11)
+
+
+class SuperuserOnlyMixin:
+    """Email rows span websites (a digest lists several): superusers only."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_active and request.user.is_superuser)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_active and request.user.is_superuser)
+
+
+@admin.register(EmailOutbox)
+class EmailOutboxAdmin(SuperuserOnlyMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """What the chat emailed or will email; failures keep their ``last_error``."""
+
+    list_display = ["kind", "to", "subject", "send_after", "sent_at", "attempts", "last_error"]
+    list_filter = ["kind", ("sent_at", admin.EmptyFieldListFilter)]
+    search_fields = ["to", "subject", "dedupe_key"]
+    readonly_fields = [
+        "kind",
+        "to",
+        "subject",
+        "body_text",
+        "body_html",
+        "conversation",
+        "dedupe_key",
+        "send_after",
+        "claimed_until",
+        "attempts",
+        "sent_at",
+        "last_error",
+        "created_at",
+    ]
+    actions = ["send_again"]
+
+    @admin.action(description=_("Try the selected unsent emails again"))
+    def send_again(self, request: HttpRequest, queryset: QuerySet[EmailOutbox]) -> None:
+        count = queryset.filter(sent_at__isnull=True).update(
+            attempts=0, claimed_until=None, send_after=timezone.now()
+        )
+        self.message_user(
+            request, gettext("%(count)d email(s) will be sent again.") % {"count": count}
+        )
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_active and request.user.is_superuser)
+
+
+@admin.register(EmailOptOut)
+class EmailOptOutAdmin(SuperuserOnlyMixin, admin.ModelAdmin):
+    list_display = ["address", "created_at"]
+    search_fields = ["address"]
+
+
+@admin.register(AgentPreference)
+class AgentPreferenceAdmin(SuperuserOnlyMixin, admin.ModelAdmin):
+    list_display = ["user", "email_notifications", "last_digest_at"]
+    list_filter = ["email_notifications"]
+    readonly_fields = ["last_digest_at"]
+    raw_id_fields = ["user"]

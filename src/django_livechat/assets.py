@@ -42,7 +42,7 @@ CONTENT_TYPES = {
     ".woff2": "font/woff2",
 }
 #: Embedded on other sites: a page with Cross-Origin-Embedder-Policy may still load it.
-CROSS_ORIGIN_ASSETS = frozenset({"widget.js"})
+CROSS_ORIGIN_ASSETS = frozenset({"widget.js", "widget-extras.js"})
 #: Unversioned URLs are rechecked soon, so a deploy reaches browsers within minutes.
 SHORT_CACHE = "public, max-age=300"
 #: A ``?v=`` URL names one content for ever.

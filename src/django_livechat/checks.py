@@ -17,6 +17,7 @@ from django.utils.module_loading import import_string
 
 from django_livechat.conf import DEFAULTS
 from django_livechat.models import is_css_color
+from django_livechat.origins import normalize_origin
 from django_livechat.ratelimit import PROCESS_LOCAL_BACKENDS
 
 # Raised by redis-py 8 to 5 s, equal to channels-redis' blocking pop: its receive loop then
@@ -33,6 +34,7 @@ CAPACITY_BACKENDS = (
 )
 DUMMY_CACHE = "django.core.cache.backends.dummy.DummyCache"
 WS_PREFIX_RE = re.compile(r"^(?:[A-Za-z0-9._~-]+/)+$")
+CONTENT_TYPE_RE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$")
 
 
 def _is_bool(value: Any) -> bool:
@@ -77,8 +79,26 @@ def _is_ws_prefix(value: Any) -> bool:
     return isinstance(value, str) and bool(WS_PREFIX_RE.match(value))
 
 
+def _is_origin(value: Any) -> bool:
+    try:
+        normalize_origin(value)
+    except ValueError:
+        return False
+    return True
+
+
 def _is_cache_alias(value: Any) -> bool:
     return isinstance(value, str) and value in (getattr(settings, "CACHES", None) or {})
+
+
+def _is_storage_alias(value: Any) -> bool:
+    return isinstance(value, str) and value in (getattr(settings, "STORAGES", None) or {})
+
+
+def _is_content_type_list(value: Any) -> bool:
+    return isinstance(value, (list, tuple)) and all(
+        isinstance(item, str) and CONTENT_TYPE_RE.match(item) for item in value
+    )
 
 
 # name -> (check id, predicate, what a valid value is)
@@ -133,6 +153,40 @@ VALUE_RULES: dict[str, tuple[str, Callable[[Any], bool], str]] = {
     "WIDGET_TITLE": ("E034", _is_optional_text, "None or a non-empty string"),
     "WIDGET_GREETING": ("E035", _is_optional_text, "None or a non-empty string"),
     "WIDGET_AWAY_TEXT": ("E036", _is_optional_text, "None or a non-empty string"),
+    "AUTO_RESPONSE_CLOSED_TEXT": ("E038", _is_text, "a non-empty string"),
+    "AUTO_RESPONSE_AWAY_TEXT": ("E039", _is_optional_text, "None or a non-empty string"),
+    "RESUME_TOKEN_MAX_AGE": ("E040", _is_positive_int, "a positive integer of seconds"),
+    "EMAIL_FOLLOWUP_DELAY": (
+        "E041",
+        lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0,
+        "a number of seconds >= 0",
+    ),
+    "EMAIL_FROM": (
+        "E042",
+        _is_optional_text,
+        "None or an address such as 'Shop <help@shop.example>'",
+    ),
+    "EMAIL_SEND_INTERVAL": ("E043", _is_positive_number, "a positive number of seconds"),
+    "EMAIL_MAX_ATTEMPTS": ("E044", _is_positive_int, "a positive integer"),
+    "EMAIL_SENDER_ENABLED": ("E045", _is_bool, "a bool"),
+    "EMAIL_DIGEST_HOUR": (
+        "E046",
+        lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 23,
+        "an hour from 0 to 23",
+    ),
+    "EMAIL_BASE_URL": (
+        "E052",
+        lambda v: v is None or _is_origin(v),
+        "None or this site's scheme and host, such as 'https://shop.example.com'",
+    ),
+    "ATTACHMENT_STORAGE": ("E047", _is_storage_alias, "the alias of a storage in STORAGES"),
+    "ATTACHMENT_MAX_SIZE": ("E048", _is_positive_int, "a positive integer of bytes"),
+    "ATTACHMENT_TYPES": (
+        "E049",
+        _is_content_type_list,
+        "a list of content types such as ['image/png', 'application/pdf']",
+    ),
+    "ATTACHMENT_URL_MAX_AGE": ("E051", _is_positive_int, "a positive integer of seconds"),
 }
 
 
@@ -169,6 +223,8 @@ def check_settings(**kwargs: Any) -> list[CheckMessage]:
         errors.extend(_check_responder(user["RESPONDER"]))
     if user.get("AGENT_DISPLAY_NAME") is not None:
         errors.extend(_check_agent_display_name(user["AGENT_DISPLAY_NAME"]))
+    if user.get("ATTACHMENT_SCANNER") is not None:
+        errors.extend(_check_attachment_scanner(user["ATTACHMENT_SCANNER"]))
     return errors
 
 
@@ -182,6 +238,20 @@ def _check_agent_display_name(path: Any) -> list[CheckMessage]:
             hint="Point it at a callable taking the agent's user and returning the name "
             "visitors see, or set it to None.",
             id="django_livechat.E037",
+        )
+    ]
+
+
+def _check_attachment_scanner(path: Any) -> list[CheckMessage]:
+    problem = _callable_problem(path)
+    if problem is None:
+        return []
+    return [
+        Error(
+            f"LIVECHAT['ATTACHMENT_SCANNER'] {problem}: {path!r}.",
+            hint="Point it at a callable taking (file, content_type) and returning True for a "
+            "clean file, or set it to None.",
+            id="django_livechat.E050",
         )
     ]
 

@@ -14,11 +14,18 @@ from django.conf import settings
 DEFAULT_AUTO_RESPONSE_TEXT = (
     "Thank you for your message. A support agent will respond to you shortly."
 )
+DEFAULT_AUTO_RESPONSE_CLOSED_TEXT = (
+    "Thank you for your message. We are closed now; we will answer when we are back."
+)
 
 DEFAULTS: dict[str, Any] = {
     # Automatic responder.
     "AUTO_RESPONSE_ENABLED": True,
     "AUTO_RESPONSE_TEXT": DEFAULT_AUTO_RESPONSE_TEXT,
+    # What the default responder says outside business hours, and while open with no
+    # agent present (None: the usual text).
+    "AUTO_RESPONSE_CLOSED_TEXT": DEFAULT_AUTO_RESPONSE_CLOSED_TEXT,
+    "AUTO_RESPONSE_AWAY_TEXT": None,
     "RESPONDER": "django_livechat.responders.acknowledge",
     "RESPONDER_TIMEOUT": 10.0,
     "RESPONDER_ERRORS_TO_VISITOR": True,
@@ -37,6 +44,7 @@ DEFAULTS: dict[str, Any] = {
     "TRUSTED_PROXIES": 0,
     "TYPING_TIMEOUT": 10.0,
     "VISITOR_TOKEN_MAX_AGE": 30 * 24 * 60 * 60,  # 30 days; None: tokens never expire
+    "RESUME_TOKEN_MAX_AGE": 7 * 24 * 60 * 60,  # emailed resume links: 7 days
     # Widget (handed to the browser).
     "RECONNECT_MAX_RETRIES": 8,
     "RECONNECT_BASE_DELAY": 1.0,
@@ -60,6 +68,28 @@ DEFAULTS: dict[str, Any] = {
     "ASSETS_FROM_STATIC": False,
     # Attachments (issue 11): the STORAGES alias their files go to.
     "ATTACHMENT_STORAGE": "default",
+    "ATTACHMENT_MAX_SIZE": 10 * 1024 * 1024,  # bytes
+    "ATTACHMENT_TYPES": [
+        "image/png",
+        "image/jpeg",
+        "image/gif",
+        "image/webp",
+        "application/pdf",
+        "text/plain",
+        "application/zip",
+    ],
+    "ATTACHMENT_SCANNER": None,  # None, or a dotted path to callable(file, content_type) -> bool
+    "ATTACHMENT_URL_MAX_AGE": 24 * 60 * 60,  # seconds a signed attachment URL stays valid
+    # Email follow-up (issue 11, django_livechat.notifications).
+    "EMAIL_FOLLOWUP_DELAY": 300,  # seconds an agent reply may stay unseen before it is emailed
+    "EMAIL_FROM": None,  # None: DEFAULT_FROM_EMAIL
+    "EMAIL_SEND_INTERVAL": 10,  # seconds between two looks of the sender at the outbox
+    "EMAIL_MAX_ATTEMPTS": 5,
+    "EMAIL_SENDER_ENABLED": True,  # False when a worker runs livechat_send_emails instead
+    "EMAIL_DIGEST_HOUR": 8,  # agents' daily digests, in TIME_ZONE
+    # Scheme and host of this site for the links in emails (unsubscribe, dashboard);
+    # None: the website's first allowed origin.
+    "EMAIL_BASE_URL": None,
 }
 
 
@@ -79,6 +109,14 @@ class LivechatSettings:
     @property
     def AUTO_RESPONSE_TEXT(self) -> str:
         return str(self._get("AUTO_RESPONSE_TEXT"))
+
+    @property
+    def AUTO_RESPONSE_CLOSED_TEXT(self) -> str:
+        return str(self._get("AUTO_RESPONSE_CLOSED_TEXT"))
+
+    @property
+    def AUTO_RESPONSE_AWAY_TEXT(self) -> str | None:
+        return self._optional_text("AUTO_RESPONSE_AWAY_TEXT")
 
     @property
     def RESPONDER(self) -> str:
@@ -146,6 +184,10 @@ class LivechatSettings:
         return None if value is None else int(value)
 
     @property
+    def RESUME_TOKEN_MAX_AGE(self) -> int:
+        return int(self._get("RESUME_TOKEN_MAX_AGE"))
+
+    @property
     def RECONNECT_MAX_RETRIES(self) -> int:
         return int(self._get("RECONNECT_MAX_RETRIES"))
 
@@ -209,6 +251,50 @@ class LivechatSettings:
     @property
     def ATTACHMENT_STORAGE(self) -> str:
         return str(self._get("ATTACHMENT_STORAGE"))
+
+    @property
+    def ATTACHMENT_MAX_SIZE(self) -> int:
+        return int(self._get("ATTACHMENT_MAX_SIZE"))
+
+    @property
+    def ATTACHMENT_TYPES(self) -> list[str]:
+        return [str(value) for value in self._get("ATTACHMENT_TYPES")]
+
+    @property
+    def ATTACHMENT_SCANNER(self) -> str | None:
+        return self._optional_text("ATTACHMENT_SCANNER")
+
+    @property
+    def ATTACHMENT_URL_MAX_AGE(self) -> int:
+        return int(self._get("ATTACHMENT_URL_MAX_AGE"))
+
+    @property
+    def EMAIL_FOLLOWUP_DELAY(self) -> float:
+        return float(self._get("EMAIL_FOLLOWUP_DELAY"))
+
+    @property
+    def EMAIL_FROM(self) -> str | None:
+        return self._optional_text("EMAIL_FROM")
+
+    @property
+    def EMAIL_SEND_INTERVAL(self) -> float:
+        return float(self._get("EMAIL_SEND_INTERVAL"))
+
+    @property
+    def EMAIL_MAX_ATTEMPTS(self) -> int:
+        return int(self._get("EMAIL_MAX_ATTEMPTS"))
+
+    @property
+    def EMAIL_SENDER_ENABLED(self) -> bool:
+        return bool(self._get("EMAIL_SENDER_ENABLED"))
+
+    @property
+    def EMAIL_DIGEST_HOUR(self) -> int:
+        return int(self._get("EMAIL_DIGEST_HOUR"))
+
+    @property
+    def EMAIL_BASE_URL(self) -> str | None:
+        return self._optional_text("EMAIL_BASE_URL")
 
 
 livechat_settings = LivechatSettings()

@@ -15,6 +15,12 @@ RATE_LIMITED = "RATE_LIMITED"
 INTERNAL_ERROR = "INTERNAL_ERROR"
 NOT_FOUND = "NOT_FOUND"
 UNAVAILABLE = "UNAVAILABLE"
+INVALID_PRECHAT = "INVALID_PRECHAT"
+ALREADY_RATED = "ALREADY_RATED"
+NOT_RESOLVED = "NOT_RESOLVED"
+ATTACHMENT_TOO_LARGE = "ATTACHMENT_TOO_LARGE"
+ATTACHMENT_TYPE = "ATTACHMENT_TYPE"
+ATTACHMENT_REJECTED = "ATTACHMENT_REJECTED"
 
 DEFAULT_MESSAGES = {
     INVALID_JSON: _("The frame is not a JSON object."),
@@ -28,6 +34,12 @@ DEFAULT_MESSAGES = {
     INTERNAL_ERROR: _("Something went wrong on our side."),
     NOT_FOUND: _("Not found."),
     UNAVAILABLE: _("The chat cannot store messages just now; send it again in a moment."),
+    INVALID_PRECHAT: _("Some answers of the form are missing or not valid."),
+    ALREADY_RATED: _("This conversation has been rated already."),
+    NOT_RESOLVED: _("Only a resolved conversation can be rated."),
+    ATTACHMENT_TOO_LARGE: _("The file is too large."),
+    ATTACHMENT_TYPE: _("This kind of file cannot be sent."),
+    ATTACHMENT_REJECTED: _("The file was refused by the virus scan."),
 }
 
 #: Seconds a client waits before sending again what the database could not take.
@@ -46,6 +58,12 @@ HTTP_STATUS = {
     INTERNAL_ERROR: 500,
     NOT_FOUND: 404,
     UNAVAILABLE: 503,
+    INVALID_PRECHAT: 400,
+    ALREADY_RATED: 409,
+    NOT_RESOLVED: 409,
+    ATTACHMENT_TOO_LARGE: 413,
+    ATTACHMENT_TYPE: 415,
+    ATTACHMENT_REJECTED: 422,
 }
 
 
@@ -61,6 +79,8 @@ class ChatError(Exception):
         self.message = message or str(DEFAULT_MESSAGES.get(code, code))
         self.retry_after = retry_after
         self.client_id: str | None = None
+        #: Per-field messages (``INVALID_PRECHAT``): field name -> what is wrong.
+        self.fields: dict[str, str] | None = None
         super().__init__(self.message)
 
     def about(self, client_id: object) -> ChatError:
@@ -75,6 +95,8 @@ class ChatError(Exception):
             event["retry_after"] = round(self.retry_after, 1)
         if self.client_id is not None:
             event["client_id"] = self.client_id
+        if self.fields is not None:
+            event["fields"] = self.fields
         return event
 
 

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 import secrets
 import uuid
+import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import Storage, storages
+from django.core.signals import setting_changed
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.dispatch import receiver
+from django.utils.functional import LazyObject, empty
 from django.utils.translation import gettext_lazy as _
 
 from django_livechat.conf import livechat_settings
@@ -64,6 +69,163 @@ def validate_css_color(value: str) -> None:
 def generate_identity_secret() -> str:
     """A fresh secret for HMAC visitor identity verification."""
     return secrets.token_urlsafe(32)
+
+
+# Business hours and the pre-chat form (issue 11): the JSON formats the admin accepts.
+
+#: The keys of ``Website.business_hours``, Monday first (``date.weekday()`` order).
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_HHMM = re.compile(r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$")
+#: At most this many custom questions in a pre-chat form.
+MAX_PRECHAT_FIELDS = 5
+PRECHAT_FIELD_TYPES = ("text", "textarea", "select", "checkbox")
+#: Names the form itself uses, which a custom question cannot take.
+PRECHAT_RESERVED_NAMES = frozenset({"name", "email", "consent", "consent_at"})
+_SLUG = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+def minutes_of(hhmm: str) -> int:
+    """``"HH:MM"`` (``"24:00"`` is the end of the day) as minutes after midnight."""
+    hours, minutes = hhmm.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def validate_time_zone(value: str) -> None:
+    """An IANA time zone name (blank: ``TIME_ZONE``)."""
+    if not value:
+        return
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(
+            _("%(value)s is not a time zone name such as Europe/Berlin."),
+            code="invalid_time_zone",
+            params={"value": value},
+        ) from None
+
+
+def validate_business_hours(value: object) -> None:
+    """``{"mon": [["09:00", "12:00"], ["13:00", "17:30"]], ...}``: each range starts before
+    it ends, ranges of a day do not overlap; a night shift is two ranges on two days."""
+    if not isinstance(value, dict):
+        raise ValidationError(_("Business hours must be an object of weekdays."), code="invalid")
+    for day, ranges in value.items():
+        if day not in WEEKDAYS:
+            raise ValidationError(
+                _("%(day)s is not a weekday; use mon, tue, wed, thu, fri, sat or sun."),
+                code="invalid_day",
+                params={"day": day},
+            )
+        if not isinstance(ranges, list):
+            raise ValidationError(
+                _("The hours of %(day)s must be a list of [opens, closes] pairs."),
+                code="invalid_ranges",
+                params={"day": day},
+            )
+        previous_end = -1
+        for pair in sorted(ranges, key=lambda p: str(p[0]) if isinstance(p, list) and p else ""):
+            if not (
+                isinstance(pair, list)
+                and len(pair) == 2
+                and all(isinstance(t, str) and _HHMM.match(t) for t in pair)
+            ):
+                raise ValidationError(
+                    _(
+                        'Each range of %(day)s must be ["HH:MM", "HH:MM"], for example '
+                        '["09:00", "17:30"].'
+                    ),
+                    code="invalid_range",
+                    params={"day": day},
+                )
+            start, end = minutes_of(pair[0]), minutes_of(pair[1])
+            if start >= end or start < previous_end:
+                raise ValidationError(
+                    _(
+                        "The ranges of %(day)s must each open before they close and must not "
+                        "overlap."
+                    ),
+                    code="invalid_range",
+                    params={"day": day},
+                )
+            previous_end = end
+
+
+def validate_closed_dates(value: object) -> None:
+    """``["2026-12-25", ...]``: days closed whatever the weekly hours say."""
+    if not isinstance(value, list):
+        raise ValidationError(_("Closed dates must be a list of dates."), code="invalid")
+    for item in value:
+        if not is_iso_date(item):
+            raise ValidationError(
+                _("%(value)s is not a date written YYYY-MM-DD."),
+                code="invalid_date",
+                params={"value": item},
+            )
+
+
+def is_iso_date(value: object) -> bool:
+    """Whether ``value`` is a ``"YYYY-MM-DD"`` date."""
+    if not isinstance(value, str) or len(value) != 10:
+        return False
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def validate_prechat_fields(value: object) -> None:
+    """Up to :data:`MAX_PRECHAT_FIELDS` questions: ``{"name": slug, "label": str, "type":
+    "text" | "textarea" | "select" | "checkbox", "required": bool, "options": [str]}``."""
+    if not isinstance(value, list):
+        raise ValidationError(_("The pre-chat fields must be a list."), code="invalid")
+    if len(value) > MAX_PRECHAT_FIELDS:
+        raise ValidationError(
+            _("A pre-chat form has at most %(max)d custom fields."),
+            code="too_many",
+            params={"max": MAX_PRECHAT_FIELDS},
+        )
+    names: set[str] = set()
+    for field in value:
+        name = field.get("name") if isinstance(field, dict) else None
+        if not isinstance(name, str) or not _SLUG.match(name) or name in PRECHAT_RESERVED_NAMES:
+            raise ValidationError(
+                _(
+                    "Each pre-chat field needs a name of lower-case letters, digits and _ "
+                    "(not name, email or consent)."
+                ),
+                code="invalid_name",
+            )
+        if name in names:
+            raise ValidationError(
+                _("Two pre-chat fields are named %(name)s."),
+                code="duplicate",
+                params={"name": name},
+            )
+        names.add(name)
+        assert isinstance(field, dict)
+        label, kind, options = field.get("label"), field.get("type"), field.get("options")
+        problem = None
+        if not isinstance(label, str) or not label.strip() or len(label) > 200:
+            problem = _("needs a label of 1 to 200 characters")
+        elif kind not in PRECHAT_FIELD_TYPES:
+            problem = _("needs a type: text, textarea, select or checkbox")
+        elif not isinstance(field.get("required", False), bool):
+            problem = _("must have true or false as required")
+        elif kind == "select" and not (
+            isinstance(options, list)
+            and 0 < len(options) <= 50
+            and all(isinstance(o, str) and o.strip() and len(o) <= 200 for o in options)
+        ):
+            problem = _("is a select and needs a list of options")
+        elif set(field) - {"name", "label", "type", "required", "options"}:
+            problem = _("has keys other than name, label, type, required and options")
+        if problem is not None:
+            raise ValidationError(
+                _("The pre-chat field %(name)s %(problem)s."),
+                code="invalid_field",
+                params={"name": name, "problem": problem},
+            )
 
 
 class Website(models.Model):
@@ -222,6 +384,21 @@ class Website(models.Model):
             dict.fromkeys(normalize_origin(o) for o in self.allowed_origins)
         )
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def clean(self) -> None:
+        problems: dict[str, list[ValidationError]] = {}
+        for field, validate in (
+            ("time_zone", validate_time_zone),
+            ("business_hours", validate_business_hours),
+            ("closed_dates", validate_closed_dates),
+            ("prechat_fields", validate_prechat_fields),
+        ):
+            try:
+                validate(getattr(self, field))
+            except ValidationError as error:
+                problems[field] = [error]
+        if problems:
+            raise ValidationError(problems)
 
 
 class Conversation(models.Model):
@@ -476,10 +653,31 @@ class AgentPresence(models.Model):
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
+class AttachmentStorage(LazyObject):  # type: ignore[type-arg]
+    """``storages[LIVECHAT["ATTACHMENT_STORAGE"]]``, looked up on first use and again after
+    ``STORAGES`` or ``LIVECHAT`` change (as Django's own ``default_storage`` is): a field's
+    storage is fixed when the model class is made, the settings are not."""
+
+    def _setup(self) -> None:
+        self._wrapped = storages[livechat_settings.ATTACHMENT_STORAGE]
+
+    def reset(self) -> None:
+        self._wrapped = empty  # type: ignore[assignment]
+
+
+_attachment_storage = AttachmentStorage()
+
+
 def attachment_storage() -> Storage:
-    """The storage of attachments: ``LIVECHAT["ATTACHMENT_STORAGE"]``, an alias of
-    ``STORAGES`` ("default" unless set), so django-storages works unchanged."""
-    return storages[livechat_settings.ATTACHMENT_STORAGE]
+    """The storage of attachments: an alias of ``STORAGES`` ("default" unless
+    ``LIVECHAT["ATTACHMENT_STORAGE"]`` names another), so django-storages works unchanged."""
+    return _attachment_storage  # type: ignore[return-value]
+
+
+@receiver(setting_changed)
+def _storage_settings_changed(*, setting: str, **kwargs: object) -> None:
+    if setting in ("STORAGES", "LIVECHAT"):
+        _attachment_storage.reset()
 
 
 class Attachment(models.Model):

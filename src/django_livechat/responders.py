@@ -50,12 +50,25 @@ def is_inline(responder: object) -> bool:
 def acknowledge(conversation: Conversation, message: Message) -> str | None:
     """The default: acknowledge each visitor message until an agent has replied.
 
-    The text is the website's ``auto_response_text`` if set, else
-    ``LIVECHAT["AUTO_RESPONSE_TEXT"]``. Nothing is sent when
-    ``LIVECHAT["AUTO_RESPONSE_ENABLED"]`` is False.
+    The text follows the website's mode: outside its business hours
+    ``LIVECHAT["AUTO_RESPONSE_CLOSED_TEXT"]``; open with no agent present
+    ``LIVECHAT["AUTO_RESPONSE_AWAY_TEXT"]`` when set; else the website's
+    ``auto_response_text`` if set, else ``LIVECHAT["AUTO_RESPONSE_TEXT"]``. Presence is
+    the count this process read last (the visitor's identify and heartbeats read it), so
+    no query is made. Nothing is sent when ``LIVECHAT["AUTO_RESPONSE_ENABLED"]`` is False.
     """
+    # Imported here: the pipeline imports this module.
+    from django_livechat.pipeline.hours import AWAY, CLOSED, reply_mode
+    from django_livechat.pipeline.presence import last_known_count
+
     if not livechat_settings.AUTO_RESPONSE_ENABLED:
         return None
     if conversation.agent_replied_at is not None:
         return None
-    return conversation.website.auto_response_text or livechat_settings.AUTO_RESPONSE_TEXT
+    website = conversation.website
+    mode = reply_mode(website, last_known_count(website.pk))
+    if mode == CLOSED:
+        return livechat_settings.AUTO_RESPONSE_CLOSED_TEXT
+    if mode == AWAY and livechat_settings.AUTO_RESPONSE_AWAY_TEXT:
+        return livechat_settings.AUTO_RESPONSE_AWAY_TEXT
+    return website.auto_response_text or livechat_settings.AUTO_RESPONSE_TEXT

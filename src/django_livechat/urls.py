@@ -7,14 +7,15 @@ Names, in the ``django_livechat`` namespace:
 * ``api-messages``: ``POST api/messages/`` posts a visitor message, ``GET`` lists them;
 * ``api-agent-*``: the agents' API under ``api/agent/`` (see
   :mod:`django_livechat.api.agent_views`);
-* ``api-schema``: ``GET api/schema/``, the API's OpenAPI 3 schema.
+* ``api-schema``: ``GET api/schema/``, the API's OpenAPI 3 schema;
+* ``email-unsubscribe``: ``email/unsubscribe/<token>/``, the link in every email.
 """
 
 from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, include, path
 
-from django_livechat import assets, views
+from django_livechat import assets, email_views, views
 
 app_name = "django_livechat"
 
@@ -24,4 +25,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("logout/", views.logout, name="logout"),
     path("assets/<path:name>", assets.serve_asset, name="asset"),
     path("api/", include("django_livechat.api.urls")),
+    path(
+        "email/unsubscribe/<str:token>/",
+        email_views.unsubscribe,
+        name="email-unsubscribe",
+    ),
 ]

@@ -86,6 +86,29 @@ def dashboard_strings() -> dict[str, str]:
         "aVisitor": gettext("A visitor"),
         "newConversation": gettext("New conversation"),
         "newConversationOn": gettext("{visitor} on {website}"),
+        "yes": gettext("Yes"),
+        "no": gettext("No"),
+        "detailConsent": gettext("Consent"),
+        "consentGiven": gettext("Given {time}"),
+        "detailRating": gettext("Rating"),
+        "detailRatingComment": gettext("Rating comment"),
+        "ratingValue": gettext("{rating} out of 5"),
+        "ratedLabel": gettext("rated {rating} out of 5"),
+        "openEarlier": gettext("Earlier conversation of {date}"),
+        "attachment": gettext("Attachment"),
+        "downloadFile": gettext("Download {name} ({size})"),
+        "uploading": gettext("Uploading {name}"),
+        "uploadFailed": gettext("Not uploaded"),
+        "uploadFailedBecause": gettext("Not uploaded: {reason}"),
+        "ratingsByWebsite": gettext("By website"),
+        "ratingsByAgent": gettext("By agent"),
+        "ratingsName": gettext("Name"),
+        "ratingsAverage": gettext("Average"),
+        "ratingsCount": gettext("Ratings"),
+        "ratingsNone": gettext("No ratings yet."),
+        "websiteOpen": gettext("{name}: open"),
+        "websiteClosed": gettext("{name}: closed"),
+        "preferenceNotSaved": gettext("Your email preference was not saved."),
     }
 
 
@@ -142,6 +165,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "typingTimeout": livechat_settings.TYPING_TIMEOUT,
         "reconnectBaseDelay": livechat_settings.RECONNECT_BASE_DELAY,
         "heartbeatInterval": livechat_settings.HEARTBEAT_INTERVAL,
+        # The API's root, where the script finds the agent API's attachments and
+        # preferences (``agent/conversations/<id>/attachments/``, ``agent/preferences/``).
+        "apiRoot": reverse("django_livechat:api-schema").removesuffix("schema/"),
         "strings": dashboard_strings(),
     }
     context = {

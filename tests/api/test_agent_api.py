@@ -326,7 +326,7 @@ def test_the_schema_describes_the_agent_api(api, capsys):
     schema = fetch_schema(api, capsys)
     assert schema["components"]["securitySchemes"]["cookieAuth"]["in"] == "cookie"
     agent_paths = {p: item for p, item in schema["paths"].items() if "/agent/" in p}
-    assert len(agent_paths) == 7
+    assert len(agent_paths) == 10
     for item in agent_paths.values():
         for operation in item.values():
             assert operation["security"] == [{"cookieAuth": []}]

@@ -14,6 +14,22 @@ OPERATIONS = {
     ("/livechat/api/messages/", "post"): "livechat_post_message",
     ("/livechat/api/messages/", "get"): "livechat_list_messages",
     ("/livechat/api/websites/{website_id}/widget/", "get"): "livechat_widget_settings",
+    ("/livechat/api/contact/", "post"): "livechat_save_contact",
+    ("/livechat/api/rating/", "post"): "livechat_rate",
+    ("/livechat/api/seen/", "post"): "livechat_seen",
+    ("/livechat/api/attachments/", "post"): "livechat_post_attachment",
+    ("/livechat/api/attachments/{attachment_id}/", "get"): "livechat_get_attachment",
+    (
+        "/livechat/api/attachments/{attachment_id}/thumbnail/",
+        "get",
+    ): "livechat_get_attachment_thumbnail",
+    ("/livechat/api/agent/ratings/", "get"): "livechat_agent_ratings",
+    ("/livechat/api/agent/preferences/", "get"): "livechat_agent_preferences",
+    ("/livechat/api/agent/preferences/", "put"): "livechat_agent_set_preferences",
+    (
+        "/livechat/api/agent/conversations/{conversation_id}/attachments/",
+        "post",
+    ): "livechat_agent_post_attachment",
     # The agents' API (tests/api/test_agent_api.py).
     ("/livechat/api/agent/conversations/", "get"): "livechat_agent_list_conversations",
     (

@@ -58,6 +58,7 @@ def test_create_a_conversation(api, website):
         "status",
         "conversation_status",
         "agents_online",
+        "availability",
     }
     assert data["agents_online"] == 0
     assert data["type"] == "identified"

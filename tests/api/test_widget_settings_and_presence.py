@@ -80,6 +80,8 @@ def test_the_defaults(api, website):
         "position": "right",
         "labels": {key: str(value) for key, value in LABELS.items()},
         "agents_online": 0,
+        "availability": {"open": True, "reply_time": None, "next_open": None},
+        "prechat": None,
     }
 
 

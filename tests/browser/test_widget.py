@@ -105,6 +105,7 @@ def wait_for_api(page: Page) -> None:
 
 
 def test_first_message_reply_typing_gone_second_message_reply(page, live_server):
+    live_server.wait_until_no_agent_online()  # "Away" is asserted below
     page.goto(live_server.url)
     wait_for_api(page)
     # Loaded, but nothing written anywhere before the visitor uses it.
@@ -172,6 +173,7 @@ def test_reload_and_other_tabs_keep_the_conversation_and_its_history(context, pa
 
 
 def test_with_the_websocket_blocked_http_delivers_both_ways(context, page, live_server):
+    live_server.wait_until_no_agent_online()  # "Away" is asserted below
     page.add_init_script(BLOCKED_WEBSOCKET)
     fast(page, reconnectMaxRetries=2)
     page.goto(live_server.url)
@@ -367,6 +369,9 @@ def test_hostile_host_css_changes_nothing_and_the_launcher_stays_on_top(
         wait_for_api(page)
         # A real click: Playwright refuses if anything else would receive it.
         open_chat(page)
+        # Settled: the extras loaded (the paperclip) and the status known (the away note).
+        expect(page.get_by_role("button", name="Attach a file")).to_be_visible()
+        expect(widget(page)).to_have_attribute("data-status", re.compile("^(online|away)$"))
         measured.append(page.evaluate(MEASURE))
         page.keyboard.press("Escape")  # else the next page opens it by itself (same tab)
     assert measured[0] == measured[1]
@@ -589,6 +594,7 @@ def test_a_hole_below_a_live_message_is_filled_from_history(page, live_server):
 
 
 def test_with_websockets_blocked_the_status_is_known_as_soon_as_http_works(page, live_server):
+    live_server.wait_until_no_agent_online()  # "Away" is asserted below
     # The default retries (8, ~96 s of backoff): the status must not wait for them.
     page.add_init_script(BLOCKED_WEBSOCKET)
     page.goto(live_server.url)

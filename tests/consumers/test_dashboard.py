@@ -133,7 +133,13 @@ async def test_the_session_cookie_authenticates_through_auth_middleware(sites):
     assert ready == {
         "type": "ready",
         "agent": {"user_id": sites["ann"].pk, "name": "Ann Agent"},
-        "websites": [{"website_id": str(sites["shop"].id), "name": "Shop"}],
+        "websites": [
+            {
+                "website_id": str(sites["shop"].id),
+                "name": "Shop",
+                "availability": {"open": True, "reply_time": None, "next_open": None},
+            }
+        ],
     }
     assert (await ws.receive_json_from(timeout=2))["type"] == "conversations"
     await ws.disconnect()
@@ -719,6 +725,7 @@ async def _dashboard_of(browser):
     assert connected
     assert (await ws.receive_json_from(timeout=2))["type"] == "ready"
     assert (await ws.receive_json_from(timeout=2))["type"] == "conversations"
+    assert (await ws.receive_json_from(timeout=2))["type"] == "ratings"
     return ws
 
 

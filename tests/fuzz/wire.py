@@ -20,11 +20,23 @@ VISITOR_CODES = CLIENT_ERROR_CODES - {errors.NOT_FOUND}
 DASHBOARD_CODES = CLIENT_ERROR_CODES
 #: What each socket may send (docs/protocol.rst).
 VISITOR_EVENTS = frozenset(
-    {"identified", "history", "chat_message", "typing", "status", "error", "pong", "presence"}
+    {
+        "identified",
+        "history",
+        "chat_message",
+        "typing",
+        "status",
+        "error",
+        "pong",
+        "presence",
+        "contact_saved",
+        "rated",
+    }
 )
 DASHBOARD_EVENTS = frozenset(
     {
         "ready",
+        "ratings",
         "conversations",
         "conversation",
         "new_conversation",

@@ -5,8 +5,9 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { MessageLog } from "../../js/shared/messages.js";
+import { DEFAULT_LABELS } from "../../js/widget/config.js";
 import { ChatWidget } from "../../js/widget/controller.js";
-import { FakeClock } from "./fakes.mjs";
+import { FakeClock, settle } from "./fakes.mjs";
 
 function widget() {
   const clock = new FakeClock();
@@ -71,6 +72,8 @@ function statusOf({ state = "", reachable = null, agents, onLine = true }) {
   const shown = [];
   Object.assign(chat, {
     agents,
+    availability: {},
+    config: { labels: DEFAULT_LABELS },
     transport: { state, reachable },
     env: { navigator: { onLine } },
     view: { setConnection: (transportState, status) => shown.push(status) },
@@ -101,6 +104,8 @@ test("a presence count changes the status at once", () => {
   const chat = Object.create(ChatWidget.prototype);
   const shown = [];
   Object.assign(chat, {
+    availability: {},
+    config: { labels: DEFAULT_LABELS },
     transport: { state: "socket", reachable: null },
     env: { navigator: { onLine: true } },
     view: { setConnection: (state, status) => shown.push(status) },
@@ -172,4 +177,111 @@ test("a new conversation from the server (another person's token) clears the old
   assert.equal(lost, 0, "named, same conversation: kept");
   t.chat.onSession({ conversationId: "c2", visitorToken: "t3", userIdentifier: "ann" }, true);
   assert.equal(lost, 1);
+});
+
+// ---------------------------------------------------------------------- opening hours
+
+function header(availability, agents) {
+  const chat = Object.create(ChatWidget.prototype);
+  const shown = [];
+  Object.assign(chat, {
+    agents,
+    availability,
+    config: { labels: DEFAULT_LABELS },
+    transport: { state: "socket", reachable: true },
+    env: { navigator: { onLine: true } },
+    view: { setConnection: (state, status, away, replies) => shown.push({ status, away, replies }) },
+  });
+  chat.onState();
+  return { chat, shown };
+}
+
+test("open with agents present: 'We usually reply within …' under the title, when the website says", () => {
+  assert.deepEqual(header({ open: true, reply_time: "a few minutes" }, 1).shown[0], {
+    status: "online",
+    away: DEFAULT_LABELS.awayText,
+    replies: "We usually reply within a few minutes.",
+  });
+  assert.equal(header({ open: true, reply_time: null }, 1).shown[0].replies, "", "no promise set: none shown");
+  assert.equal(header({ open: true, reply_time: "an hour" }, 0).shown[0].replies, "", "nobody present: no promise");
+});
+
+test("closed: away, with the closed text; open but nobody present: the away text", () => {
+  const closed = header({ open: false, reply_time: "an hour" }, 2).shown[0];
+  assert.equal(closed.status, "away");
+  assert.equal(closed.away, DEFAULT_LABELS.closedText);
+  assert.equal(closed.replies, "");
+  const nobody = header({ open: true }, 0).shown[0];
+  assert.equal(nobody.status, "away");
+  assert.equal(nobody.away, DEFAULT_LABELS.awayText);
+});
+
+test("a presence frame's 'open' changes the mode at once, keeping the reply time", () => {
+  const t = header({ open: true, reply_time: "a day" }, 1);
+  t.chat.onAvailability({ open: false });
+  assert.equal(t.shown.at(-1).away, DEFAULT_LABELS.closedText);
+  t.chat.onAvailability({ open: true });
+  assert.equal(t.shown.at(-1).replies, "We usually reply within a day.");
+});
+
+// ---------------------------------------------------------------------- the extras
+
+test("the extras load once, from extrasUrl with the nonce; a failed load is tried again next time", async () => {
+  const listeners = new Map();
+  const scripts = [];
+  const doc = {
+    createElement: () => ({ remove() {} }),
+    addEventListener: (type, fn) => listeners.set(type, fn),
+    removeEventListener: (type) => listeners.delete(type),
+    head: { append: (script) => scripts.push(script) },
+  };
+  const chat = Object.create(ChatWidget.prototype);
+  Object.assign(chat, {
+    config: { extrasUrl: "https://chat.example/livechat/assets/widget-extras.js?v=1", nonce: "n0nce", labels: DEFAULT_LABELS },
+    env: { document: doc },
+    view: { note: (text) => scripts.push(text) },
+  });
+  const first = chat.withExtras("rate");
+  assert.equal(scripts.length, 1);
+  assert.equal(scripts[0].src, "https://chat.example/livechat/assets/widget-extras.js?v=1");
+  assert.equal(scripts[0].nonce, "n0nce");
+  scripts[0].onerror(new Error("404"));
+  await first;
+  assert.equal(scripts.at(-1), DEFAULT_LABELS.error, "the visitor is told");
+  assert.equal(listeners.size, 0);
+  const calls = [];
+  const second = chat.withExtras("rate", 1);
+  chat.withExtras("seen");
+  const script = scripts.at(-1);
+  assert.equal(typeof script.src, "string", "a second script element");
+  listeners.get("livechat:extras")({ detail: (widget) => ({ widget, rate: (n) => calls.push(["rate", n]), seen: () => calls.push("seen") }) });
+  await second;
+  await settle();
+  assert.deepEqual(calls, [["rate", 1], "seen"]);
+  assert.equal(chat.loaded.widget, chat);
+  assert.equal(scripts.filter((s) => s.src).length, 2, "loaded once after the failure");
+});
+
+test("a resolved conversation asks for a rating (through the extras); a reopened one does not", () => {
+  const chat = Object.create(ChatWidget.prototype);
+  const asked = [];
+  Object.assign(chat, {
+    config: { labels: DEFAULT_LABELS },
+    listeners: { status: new Set() },
+    view: { note() {} },
+    withExtras: (feature) => asked.push(feature),
+  });
+  chat.onStatus({ status: "open" });
+  assert.deepEqual(asked, []);
+  chat.onStatus({ status: "resolved" });
+  assert.deepEqual(asked, ["rate"]);
+});
+
+test("unread updates tell the extras (which report 'seen') once they are loaded", () => {
+  const t = widget();
+  let seen = 0;
+  t.chat.updateUnread();
+  t.chat.loaded = { seen: () => seen++ };
+  t.chat.updateUnread();
+  assert.equal(seen, 1);
 });

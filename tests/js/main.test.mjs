@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import vm from "node:vm";
 
-import { bundle } from "../../js/widget/build.mjs";
+import { widget as bundle } from "../../js/widget/build.mjs";
 
 const SITE = "8f0c4a52-9a6e-4d39-a1b4-2f0c5e3d7a10";
 

@@ -48,7 +48,7 @@ function setup({ session = null, retries = 2, heartbeat = 25 } = {}) {
   const http = fakeHttp();
   const log = new MessageLog();
   const outbox = new Outbox();
-  const events = { typing: [], errors: [], sessions: [], lost: 0, states: [], presence: [], reachable: [] };
+  const events = { typing: [], errors: [], sessions: [], lost: 0, states: [], presence: [], reachable: [], availability: [] };
   const hooks = {
     identity: () => ({ metadata: { page: "/" } }),
     lastSeq: () => log.lastSeq,
@@ -62,6 +62,7 @@ function setup({ session = null, retries = 2, heartbeat = 25 } = {}) {
     onItem: () => {},
     onState: (state, reachable) => events.states.push(state) && events.reachable.push(reachable),
     onPresence: (count) => events.presence.push(count),
+    onAvailability: (patch) => events.availability.push(patch),
   };
   const config = {
     websiteId: "site-1",
@@ -583,6 +584,21 @@ test("agents_online is read from identified, presence, pong and the HTTP answers
   fresh.transport.send(item);
   await settle();
   assert.deepEqual(fresh.events.presence, [4], "POST conversations' answer");
+});
+
+test("opening hours: availability from identified and the HTTP answers, 'open' from presence frames", async () => {
+  const t = setup({ session: SESSION });
+  const hours = { open: true, reply_time: "a few minutes", next_open: null };
+  t.transport.connect();
+  t.sockets[0].open();
+  t.sockets[0].receive({ ...IDENTIFIED, agents_online: 1, availability: hours });
+  t.sockets[0].receive({ type: "presence", website_id: "site-1", agents_online: 1 }); // no change of mode
+  t.sockets[0].receive({ type: "presence", website_id: "site-1", agents_online: 1, open: false });
+  assert.deepEqual(t.events.availability, [hours, { open: false }]);
+  const fresh = setup();
+  fresh.http.extra = { availability: { open: false, reply_time: null, next_open: "2026-12-01T09:00:00+01:00" } };
+  await fresh.transport.probe();
+  assert.deepEqual(fresh.events.availability, [fresh.http.extra.availability], "the settings endpoint's");
 });
 
 test("WebSockets blocked: the first failed attempt asks HTTP, which works, so the status need not wait", async () => {

@@ -22,7 +22,7 @@ from django_livechat.api.serializers import (
     _Untouched,
 )
 from django_livechat.models import Conversation
-from django_livechat.pipeline.validation import INBOX_LIMIT, MAX_INBOX_LIMIT
+from django_livechat.pipeline.validation import INBOX_LIMIT, MAX_INBOX_LIMIT, MAX_SEQ
 
 # ---------------------------------------------------------------- requests
 
@@ -31,7 +31,7 @@ class SeqValue(_Untouched):
     """A ``seq`` a client holds."""
 
     def openapi_schema(self) -> dict[str, Any]:
-        return {"type": "integer", "minimum": 0}
+        return {"type": "integer", "minimum": 0, "maximum": MAX_SEQ}
 
 
 class CursorValue(_Untouched):
@@ -118,6 +118,18 @@ class AgentSerializer(serializers.Serializer):  # type: ignore[type-arg]
     name = serializers.CharField(help_text="The full name, else the username.")
 
 
+@extend_schema_serializer(component_name="LivechatPreviousConversation")
+class PreviousConversationSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """An earlier conversation of the same visitor (returning visitors)."""
+
+    conversation_id = serializers.UUIDField()
+    created_at = serializers.DateTimeField()
+    # Text, not an enum: the schema has one status enum, that of the conversation.
+    status = serializers.CharField(help_text="open or resolved.")
+    last_message = MessageSerializer(allow_null=True)
+    rating = serializers.IntegerField(allow_null=True)
+
+
 @extend_schema_serializer(component_name="LivechatConversation")
 class ConversationSerializer(serializers.Serializer):  # type: ignore[type-arg]
     """A conversation as the inbox lists it, for the agent who asks."""
@@ -139,6 +151,38 @@ class ConversationSerializer(serializers.Serializer):  # type: ignore[type-arg]
     last_message = MessageSerializer(
         allow_null=True, help_text="The newest message, its text cut to 140 characters."
     )
+    visitor_name = serializers.CharField(allow_blank=True)
+    visitor_email = serializers.CharField(allow_blank=True)
+    prechat = serializers.DictField(
+        help_text="The pre-chat form's answers by field name, and consent_at."
+    )
+    prechat_fields = serializers.ListField(
+        child=serializers.DictField(), help_text="The website's pre-chat questions (labels)."
+    )
+    rating = serializers.IntegerField(allow_null=True, min_value=1, max_value=5)
+    rating_comment = serializers.CharField(allow_blank=True)
+    previous = PreviousConversationSerializer(
+        many=True,
+        required=False,
+        help_text="One conversation (and history): the visitor's earlier ones, newest first.",
+    )
+
+
+@extend_schema_serializer(component_name="LivechatRatingAverage")
+class RatingAverageSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    website_id = serializers.UUIDField(required=False)
+    user_id = serializers.JSONField(required=False, help_text="The agent's user id.")
+    name = serializers.CharField()
+    average = serializers.FloatField()
+    count = serializers.IntegerField()
+
+
+@extend_schema_serializer(component_name="LivechatRatings")
+class RatingsSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """Satisfaction: averages per website the agent serves and per agent."""
+
+    websites = RatingAverageSerializer(many=True)
+    agents = RatingAverageSerializer(many=True)
 
 
 @extend_schema_serializer(component_name="LivechatConversationList")

@@ -194,3 +194,19 @@ class AgentMarkReadView(AgentAPIView):
         body = shapes.MarkReadRequestSerializer(data=request.data).parsed()
         read = async_to_sync(pipeline.mark_read)(self.agent, conversation_id, body.get("seq"))
         return Response(read)
+
+
+class AgentRatingsView(AgentAPIView):
+    @documented(
+        operation_id="livechat_agent_ratings",
+        summary="Satisfaction ratings",
+        description=(
+            "The dashboard's ratings frame without its type: the average rating and count "
+            "per website the agent serves, and per agent (of the conversations assigned to "
+            "them)."
+        ),
+        responses={200: shapes.RatingsSerializer, 403: FORBIDDEN},
+    )
+    def get(self, request: Request) -> Response:
+        summary = async_to_sync(pipeline.ratings_summary)(self.agent)
+        return Response({k: v for k, v in summary.items() if k != "type"})

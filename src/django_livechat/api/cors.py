@@ -29,7 +29,14 @@ from django_livechat.origins import normalize_origin
 logger = logging.getLogger(__name__)
 
 #: The API endpoints a browser calls cross-origin (URL names in the app's namespace).
-CORS_URL_NAMES = ("django_livechat:api-conversations", "django_livechat:api-messages")
+CORS_URL_NAMES = (
+    "django_livechat:api-conversations",
+    "django_livechat:api-messages",
+    "django_livechat:api-contact",
+    "django_livechat:api-rating",
+    "django_livechat:api-seen",
+    "django_livechat:api-attachments",
+)
 #: The same, for endpoints with a website's id in their path.
 CORS_WEBSITE_URL_NAMES = ("django_livechat:api-widget-settings",)
 _PLACEHOLDER = "00000000-0000-0000-0000-000000000000"

@@ -64,6 +64,27 @@ class TextValue(_Untouched):
         return {"type": "string"}
 
 
+class EmailValue(_Untouched):
+    """An email address, checked by the pipeline with Django's validator."""
+
+    def openapi_schema(self) -> dict[str, Any]:
+        return {"type": "string", "format": "email", "maxLength": 254}
+
+
+class NameText(_Untouched):
+    """A visitor's name: storable text of up to 200 characters."""
+
+    def openapi_schema(self) -> dict[str, Any]:
+        return {"type": "string", "maxLength": 200, "pattern": whole(validation.FORM_TEXT)}
+
+
+class RatingValue(_Untouched):
+    """A rating from 1 to 5."""
+
+    def openapi_schema(self) -> dict[str, Any]:
+        return {"type": "integer", "minimum": 1, "maximum": 5}
+
+
 class IdentifierText(_Untouched):
     """A visitor's ``user_identifier``."""
 
@@ -190,6 +211,39 @@ class OpenConversationRequestSerializer(RequestSerializer):
         allow_null=True,
         help_text="The visitor's email address, stored in the metadata (up to 255).",
     )
+    prechat = ObjectValue(
+        required=False,
+        allow_null=True,
+        help_text=(
+            "The pre-chat form's answers for a new conversation: {name, email, consent, "
+            "fields: {name: value}}; INVALID_PRECHAT with per-field messages when not valid."
+        ),
+    )
+    resume_token = TextValue(
+        required=False,
+        allow_null=True,
+        help_text="The livechat_resume token of an emailed link: rejoins its conversation.",
+    )
+
+
+@extend_schema_serializer(component_name="LivechatContactRequest")
+class ContactRequestSerializer(RequestSerializer):
+    """The visitor's email address, so that replies reach them."""
+
+    email = EmailValue(help_text="An email address (up to 254 characters).")
+    name = NameText(
+        required=False, allow_null=True, help_text="The visitor's name (up to 200 characters)."
+    )
+
+
+@extend_schema_serializer(component_name="LivechatRatingRequest")
+class RatingRequestSerializer(RequestSerializer):
+    """The visitor's rating of their resolved conversation."""
+
+    rating = RatingValue(help_text="A whole number from 1 to 5.")
+    comment = TextValue(
+        required=False, allow_null=True, help_text="Optional, up to 2000 characters."
+    )
 
 
 def agents_online_field() -> serializers.IntegerField:
@@ -221,6 +275,7 @@ class ListMessagesQuerySerializer(RequestSerializer):
 
     after_seq = QueryInteger(
         min_value=0,
+        max_value=validation.MAX_SEQ,
         default=0,
         help_text="Only messages with a greater seq; 0 (the default) for all of them.",
     )
@@ -245,6 +300,34 @@ class MessageSerializer(serializers.Serializer):  # type: ignore[type-arg]
     sender_name = serializers.CharField(required=False, help_text="The agent's display name.")
 
 
+@extend_schema_serializer(component_name="LivechatAvailability")
+class AvailabilitySerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """Whether the website is open (business hours)."""
+
+    open = serializers.BooleanField()
+    reply_time = serializers.CharField(
+        allow_null=True, help_text='"We usually reply within …": such as "a few minutes".'
+    )
+    next_open = serializers.DateTimeField(
+        allow_null=True, help_text="When it opens next, while closed (null: open, or never)."
+    )
+
+
+@extend_schema_serializer(component_name="LivechatPrechatForm")
+class PrechatFormSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """The pre-chat form the widget shows before a new visitor's first message."""
+
+    consent_text = serializers.CharField(allow_null=True)
+    email_required = serializers.BooleanField()
+
+
+# ``fields`` is a Serializer's own attribute, so the field of that name is declared apart.
+PrechatFormSerializer._declared_fields["fields"] = serializers.ListField(
+    child=serializers.DictField(),
+    help_text="Custom questions: {name, label, type, required, options}.",
+)
+
+
 @extend_schema_serializer(component_name="LivechatIdentified")
 class IdentifiedSerializer(serializers.Serializer):  # type: ignore[type-arg]
     """The visitor's conversation, as the socket's ``identified`` event carries it."""
@@ -262,6 +345,26 @@ class IdentifiedSerializer(serializers.Serializer):  # type: ignore[type-arg]
         help_text="Whether agents have marked the conversation resolved.",
     )
     agents_online = agents_online_field()
+    availability = AvailabilitySerializer(required=False)
+
+
+@extend_schema_serializer(component_name="LivechatContactSaved")
+class ContactSavedSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """The answer to ``contact``."""
+
+    type = serializers.ChoiceField(choices=["contact_saved"])
+    email = serializers.EmailField()
+    name = serializers.CharField(required=False)
+
+
+@extend_schema_serializer(component_name="LivechatRated")
+class RatedSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """The answer to ``rate``."""
+
+    type = serializers.ChoiceField(choices=["rated"])
+    conversation_id = serializers.UUIDField()
+    rating = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(allow_blank=True)
 
 
 @extend_schema_serializer(component_name="LivechatPostedMessage")
@@ -304,6 +407,8 @@ class WidgetSettingsSerializer(serializers.Serializer):  # type: ignore[type-arg
         help_text="Every text of the widget, in the request's Accept-Language.",
     )
     agents_online = agents_online_field()
+    availability = AvailabilitySerializer()
+    prechat = PrechatFormSerializer(allow_null=True)
 
 
 @extend_schema_serializer(component_name="LivechatError")
@@ -320,3 +425,10 @@ class ErrorSerializer(serializers.Serializer):  # type: ignore[type-arg]
     client_id = serializers.CharField(
         required=False, help_text="The refused message's client_id, when a message was refused."
     )
+
+
+ErrorSerializer._declared_fields["fields"] = serializers.DictField(
+    child=serializers.CharField(),
+    required=False,
+    help_text="INVALID_PRECHAT: what is wrong, per field of the form.",
+)

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from django_livechat.api import agent_views
+from django_livechat.api import agent_views, attachments, preference_views
 from django_livechat.api.schema import SchemaView
-from django_livechat.api.views import ConversationsView, MessagesView, WidgetSettingsView
+from django_livechat.api.views import (
+    ContactView,
+    ConversationsView,
+    MessagesView,
+    RatingView,
+    SeenView,
+    WidgetSettingsView,
+)
 
 # The conversation id is matched as text so that a malformed one gets the API's own
 # INVALID_MESSAGE error rather than the host's 404 page.
@@ -16,6 +23,9 @@ urlpatterns: list[URLPattern] = [
     # The visitor's API (bearer visitor token, CORS for the websites' origins).
     path("conversations/", ConversationsView.as_view(), name="api-conversations"),
     path("messages/", MessagesView.as_view(), name="api-messages"),
+    path("contact/", ContactView.as_view(), name="api-contact"),
+    path("rating/", RatingView.as_view(), name="api-rating"),
+    path("seen/", SeenView.as_view(), name="api-seen"),
     path(
         "websites/<str:website_id>/widget/",
         WidgetSettingsView.as_view(),
@@ -33,5 +43,29 @@ urlpatterns: list[URLPattern] = [
     path(f"{ONE}resolve/", agent_views.AgentResolveView.as_view(), name="api-agent-resolve"),
     path(f"{ONE}reopen/", agent_views.AgentReopenView.as_view(), name="api-agent-reopen"),
     path(f"{ONE}read/", agent_views.AgentMarkReadView.as_view(), name="api-agent-read"),
+    path("agent/ratings/", agent_views.AgentRatingsView.as_view(), name="api-agent-ratings"),
+    path(
+        "agent/preferences/",
+        preference_views.AgentPreferencesView.as_view(),
+        name="api-agent-preferences",
+    ),
+    # Attachments: the visitor's upload (bearer token), the agent's (session and CSRF),
+    # and the files (a signed URL, or an agent's session).
+    path("attachments/", attachments.AttachmentsView.as_view(), name="api-attachments"),
+    path(
+        f"{ONE}attachments/",
+        attachments.AgentAttachmentsView.as_view(),
+        name="api-agent-attachments",
+    ),
+    path(
+        "attachments/<str:attachment_id>/",
+        attachments.AttachmentFileView.as_view(),
+        name="api-attachment",
+    ),
+    path(
+        "attachments/<str:attachment_id>/thumbnail/",
+        attachments.AttachmentThumbnailView.as_view(),
+        name="api-attachment-thumbnail",
+    ),
     path("schema/", SchemaView.as_view(), name="api-schema"),
 ]

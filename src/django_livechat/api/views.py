@@ -14,7 +14,7 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from django.utils import translation
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema_serializer
 from rest_framework.exceptions import ParseError
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import JSONParser
@@ -26,6 +26,7 @@ from rest_framework.views import APIView
 
 from django_livechat import pipeline, ratelimit
 from django_livechat.api import serializers
+from django_livechat.api.agent_serializers import SeqValue
 from django_livechat.api.authentication import VisitorTokenAuthentication, visitor_session
 from django_livechat.api.exceptions import exception_handler
 from django_livechat.api.schema import LivechatAutoSchema, documented
@@ -240,7 +241,8 @@ class WidgetSettingsView(LivechatAPIView):
         description=(
             "The theme, colour, position and texts of the website's widget (the website's "
             "own settings over LIVECHAT's over the built-in texts), the texts in the "
-            "request's Accept-Language, and how many agents are online."
+            "request's Accept-Language, how many agents are online, whether the website "
+            "is open (business hours) and its pre-chat form (null: none)."
         ),
         parameters=[
             OpenApiParameter(
@@ -261,7 +263,96 @@ class WidgetSettingsView(LivechatAPIView):
         )
         with translation.override(translation.get_language_from_request(request)):
             look = pipeline.widget_look(website)
-        answer = {"website_id": str(website.pk), **look, "agents_online": agents_online}
+        answer = {
+            "website_id": str(website.pk),
+            **look,
+            "agents_online": agents_online,
+            **pipeline.site_owner_config(website),
+        }
         response = Response(answer)
         response["Vary"] = "Accept-Language, Origin"
         return response
+
+
+class ContactView(LivechatAPIView):
+    """The visitor's email address (and name), for replies by email."""
+
+    @documented(
+        operation_id="livechat_save_contact",
+        summary="Leave an email address",
+        description=(
+            "The socket's contact frame: stores the visitor's email address (and name) on "
+            "their conversation so that an agent's reply they have not seen can be emailed "
+            "to them; the dashboards see it."
+        ),
+        request=serializers.ContactRequestSerializer,
+        responses={
+            200: serializers.ContactSavedSerializer,
+            400: OpenApiResponse(ERROR, description="INVALID_PRECHAT (per field) or INVALID_JSON."),
+            401: NOT_IDENTIFIED,
+            403: FORBIDDEN,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        session = visitor_session(request)
+        body = serializers.ContactRequestSerializer(data=request.data).parsed()
+        saved = async_to_sync(pipeline.save_contact)(session, body["email"], body.get("name"))
+        return Response(saved)
+
+
+class RatingView(LivechatAPIView):
+    """The visitor rates their resolved conversation, once."""
+
+    @documented(
+        operation_id="livechat_rate",
+        summary="Rate the conversation",
+        description=(
+            "The socket's rate frame: 1 to 5 and an optional comment, once the conversation "
+            "is resolved; only one rating per conversation."
+        ),
+        request=serializers.RatingRequestSerializer,
+        responses={
+            200: serializers.RatedSerializer,
+            400: OpenApiResponse(ERROR, description="INVALID_MESSAGE: not 1 to 5."),
+            401: NOT_IDENTIFIED,
+            403: FORBIDDEN,
+            409: OpenApiResponse(
+                ERROR, description="ALREADY_RATED, or NOT_RESOLVED: the conversation is open."
+            ),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        session = visitor_session(request)
+        body = serializers.RatingRequestSerializer(data=request.data).parsed()
+        rated = async_to_sync(pipeline.rate)(session, body["rating"], body.get("comment"))
+        return Response(rated)
+
+
+@extend_schema_serializer(component_name="LivechatSeenRequest")
+class SeenRequestSerializer(serializers.RequestSerializer):
+    """How far the visitor has seen their conversation."""
+
+    seq = SeqValue(
+        help_text="The seq of the last message on the visitor's screen; never moves back."
+    )
+
+
+class SeenView(LivechatAPIView):
+    """The socket's ``seen`` frame: the visitor has seen the conversation up to ``seq``."""
+
+    @documented(
+        operation_id="livechat_seen",
+        summary="Tell how far the visitor has seen",
+        description=(
+            "The widget calls this, throttled, while messages are on the visitor's screen. "
+            "The position only moves forward and never past the last message; an agent "
+            "reply the visitor has seen is not emailed to them. No body in the answer."
+        ),
+        request=SeenRequestSerializer,
+        responses={204: None, 400: BAD_REQUEST, 401: NOT_IDENTIFIED, 403: FORBIDDEN},
+    )
+    def post(self, request: Request) -> Response:
+        session = visitor_session(request)
+        body = SeenRequestSerializer(data=request.data).parsed()
+        async_to_sync(pipeline.mark_seen)(session, body.get("seq"))
+        return Response(status=204)

@@ -68,6 +68,7 @@ class DashboardConsumer(JsonFrameConsumer):
             "resolve": self.on_resolve,
             "reopen": self.on_reopen,
             "mark_read": self.on_mark_read,
+            "ratings": self.on_ratings,
             "ping": self.on_ping,
         }
         self.joined: list[str] = []
@@ -91,8 +92,9 @@ class DashboardConsumer(JsonFrameConsumer):
         # Follow before reading the inbox: what happens in between arrives live.
         self.joined = await pipeline.follow(self.channel_name, agent)
         self.agent = agent
-        await self.send_json(agent.ready_event())
+        await self.send_json(await agent.ready_event())
         await self.on_conversations({})
+        await self.on_ratings({})
 
     async def refuse(self, error: ChatError, code: int) -> None:
         await self.send_error(error)
@@ -192,6 +194,10 @@ class DashboardConsumer(JsonFrameConsumer):
         # The answer comes through the agent's group, to this and their other dashboards.
         await pipeline.mark_read(self.agent, content.get("conversation_id"), content.get("seq"))
 
+    async def on_ratings(self, content: dict[str, Any]) -> None:
+        assert self.agent is not None
+        await self.send_json(await pipeline.ratings_summary(self.agent))
+
     async def on_ping(self, content: dict[str, Any]) -> None:
         assert self.agent is not None
         await self.send_json(await pipeline.agent_heartbeat(self.channel_name, self.agent))
@@ -215,7 +221,7 @@ class DashboardConsumer(JsonFrameConsumer):
             await self.after_error(error)
             return
         if self.agent.websites != websites_before:
-            await self.send_json(self.agent.ready_event())
+            await self.send_json(await self.agent.ready_event())
             await self.on_conversations({})
 
     async def recheck(self) -> None:

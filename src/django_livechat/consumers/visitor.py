@@ -34,6 +34,9 @@ class VisitorConsumer(JsonFrameConsumer):
             "chat_message": self.identified(self.on_chat_message),
             "typing": self.identified(self.on_typing),
             "history": self.identified(self.on_history),
+            "seen": self.identified(self.on_seen),
+            "contact": self.identified(self.on_contact),
+            "rate": self.identified(self.on_rate),
             "ping": self.on_ping,
         }
         await self.accept()
@@ -92,6 +95,20 @@ class VisitorConsumer(JsonFrameConsumer):
         )
         self.resume_floor = max(self.resume_floor, out.floor)
         await self.send_frames(out.frames)
+
+    async def on_contact(self, content: dict[str, Any]) -> None:
+        assert self.session is not None
+        saved = await pipeline.save_contact(self.session, content.get("email"), content.get("name"))
+        await self.send_json(saved)
+
+    async def on_rate(self, content: dict[str, Any]) -> None:
+        assert self.session is not None
+        rated = await pipeline.rate(self.session, content.get("rating"), content.get("comment"))
+        await self.send_json(rated)
+
+    async def on_seen(self, content: dict[str, Any]) -> None:
+        assert self.session is not None
+        await pipeline.mark_seen(self.session, content.get("seq"))
 
     async def on_ping(self, content: dict[str, Any]) -> None:
         await self.send_json(await pipeline.heartbeat(self.session))

@@ -18,7 +18,11 @@ One module per concern:
   indicators; :mod:`.replies`: the responder runner and reply recovery;
   :mod:`.writes`: storing with errors the protocol knows; :mod:`.background`: tasks;
   :mod:`.presence`: which agents have a dashboard open, told to the visitors;
-  :mod:`.look`: a website's widget look and texts.
+  :mod:`.attachments`: files sent as messages;
+  :mod:`.look`: a website's widget look and texts; :mod:`.hours`: business hours;
+* :mod:`.prechat`: the pre-chat form; :mod:`.contact`: a visitor's email address;
+  :mod:`.rating`: satisfaction ratings; :mod:`.resume`: resume links in emails;
+  :mod:`.seen`: how far the visitor has seen their conversation (email follow-up).
 
 The public calls are re-exported here, so transports import ``pipeline`` only.
 """
@@ -46,9 +50,12 @@ from django_livechat.pipeline.agent import (
     resolve_conversation,
     unfollow,
 )
+from django_livechat.pipeline.attachments import Upload, open_attachment
 from django_livechat.pipeline.background import drain, spawn
+from django_livechat.pipeline.contact import save_contact
 from django_livechat.pipeline.events import report_gap, stats
 from django_livechat.pipeline.frames import display_name, message_data
+from django_livechat.pipeline.hours import Availability, availability, website_availability
 from django_livechat.pipeline.inbox import (
     AgentSession,
     Inbox,
@@ -58,9 +65,13 @@ from django_livechat.pipeline.inbox import (
     authorize_agent,
     list_conversations,
 )
-from django_livechat.pipeline.look import widget_look, widget_website
+from django_livechat.pipeline.look import site_owner_config, widget_look, widget_website
+from django_livechat.pipeline.prechat import prechat_config
 from django_livechat.pipeline.presence import agents_online
+from django_livechat.pipeline.rating import rate, ratings_summary
 from django_livechat.pipeline.replies import recover_once
+from django_livechat.pipeline.resume import make_resume_token
+from django_livechat.pipeline.seen import mark_seen
 from django_livechat.pipeline.sessions import (
     VisitorSession,
     identity_verified,
@@ -89,11 +100,13 @@ __all__ = [
     "ME",
     "AgentPostResult",
     "AgentSession",
+    "Availability",
     "Inbox",
     "LoggedOut",
     "NotAnAgent",
     "Outgoing",
     "PostResult",
+    "Upload",
     "VisitorSession",
     "agent_conversation",
     "agent_heartbeat",
@@ -104,6 +117,7 @@ __all__ = [
     "announce_to_visitors",
     "assign_conversation",
     "authorize_agent",
+    "availability",
     "clean_client_id",
     "clean_text",
     "display_name",
@@ -115,14 +129,20 @@ __all__ = [
     "identity_verified",
     "leave",
     "list_conversations",
+    "make_resume_token",
     "mark_read",
+    "mark_seen",
     "message_data",
     "messages_after",
+    "open_attachment",
     "open_conversation",
     "parse_uuid",
     "poll",
     "post_agent_message",
     "post_visitor_message",
+    "prechat_config",
+    "rate",
+    "ratings_summary",
     "recheck_agent",
     "recheck_visitor",
     "recover_once",
@@ -130,11 +150,14 @@ __all__ = [
     "reopen_conversation",
     "report_gap",
     "resolve_conversation",
+    "save_contact",
     "session_from_token",
+    "site_owner_config",
     "spawn",
     "stats",
     "unfollow",
     "visitor_typing",
+    "website_availability",
     "widget_look",
     "widget_website",
 ]

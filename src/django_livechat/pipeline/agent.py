@@ -22,7 +22,8 @@ from django_livechat import errors, permissions
 from django_livechat.dbthreads import run_in_db_thread
 from django_livechat.errors import ChatError
 from django_livechat.models import Conversation, Message, ReadMarker
-from django_livechat.pipeline import events, frames, presence
+from django_livechat.notifications import sender, triggers
+from django_livechat.pipeline import attachments, events, frames, presence
 from django_livechat.pipeline.access import dashboard_groups
 from django_livechat.pipeline.inbox import (
     AgentSession,
@@ -81,6 +82,7 @@ async def follow(channel_name: str, agent: AgentSession) -> list[str]:
     as the agent being online for those websites; the groups."""
     joined = await events.join(channel_name, dashboard_groups(agent))
     await presence.register(channel_name, agent.user_id, agent.website_ids)
+    sender.ensure_sender()
     return joined
 
 
@@ -103,30 +105,54 @@ async def agent_heartbeat(channel_name: str, agent: AgentSession) -> dict[str, A
 
 
 async def post_agent_message(
-    agent: AgentSession, conversation_id: object, *, content: object, client_id: object
+    agent: AgentSession,
+    conversation_id: object,
+    *,
+    content: object,
+    client_id: object,
+    attachment: attachments.Upload | None = None,
 ) -> AgentPostResult:
     """Store an agent's reply and deliver it to the visitor's sockets and the dashboards.
 
     Stored with role ``agent``, ``is_manual`` and the agent as sender, and two names in
     the metadata: ``sender_name``, what visitors see (never the username:
     :func:`~django_livechat.pipeline.frames.name_for_visitors`), and ``agent_name``, what
-    the dashboards show. Idempotent by ``client_id``.
+    the dashboards show. Idempotent by ``client_id``. With an ``attachment`` the file is
+    checked, stored and scanned first (:mod:`~django_livechat.pipeline.attachments`) and
+    ``content`` is its optional caption.
     """
-    text = clean_text(content)
+    text = clean_text(content) if attachment is None else attachments.clean_caption(content)
     key = clean_client_id(client_id)
     target = await run_in_db_thread(_target_sync, agent, conversation_id)
     typing_states().stop(("agent", target.conversation_id, agent.user_id))
-    stored = await store_message(
-        NewMessage(
+    metadata: dict[str, Any] = {"sender_name": target.name_for_visitors, "agent_name": agent.name}
+    prepared = None
+    if attachment is not None and not await attachments.already_stored(
+        target.conversation_id, AGENT, key
+    ):
+        prepared = await attachments.prepare(
+            attachment,
             conversation_id=target.conversation_id,
             role=AGENT,
-            content=text,
-            client_id=key,
-            is_manual=True,
-            sender_id=agent.user_id,
-            metadata={"sender_name": target.name_for_visitors, "agent_name": agent.name},
+            uploaded_by=agent.user_id,
         )
-    )
+        metadata.update(prepared.metadata())
+    try:
+        stored = await store_message(
+            NewMessage(
+                conversation_id=target.conversation_id,
+                role=AGENT,
+                content=text,
+                client_id=key,
+                is_manual=True,
+                sender_id=agent.user_id,
+                metadata=metadata,
+            )
+        )
+    except ChatError:
+        await attachments.discard(prepared)
+        raise
+    await attachments.settle(prepared, stored)
     message = stored.message
     data = frames.message_data(message, for_agents=True)
     if not stored.created:
@@ -139,6 +165,10 @@ async def post_agent_message(
         return AgentPostResult(data, created=False, ack=[frames.chat_message(data)])
     out = events.Frames(target.conversation_id, target.website_id)
     await out.message(frames.message_data(message), for_dashboards=data).send()
+    # After the commit and the broadcast (see notifications.triggers for why not inside
+    # the store's transaction); exactly once per burst by its dedupe_key.
+    await triggers.after_agent_reply(target.conversation_id)
+    sender.ensure_sender()
     return AgentPostResult(data, created=True)
 
 

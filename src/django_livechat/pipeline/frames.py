@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from django_livechat.conf import livechat_settings
 from django_livechat.models import Conversation, Message
+from django_livechat.pipeline.attachments import attachment_data
 from django_livechat.pipeline.validation import PREVIEW_LENGTH
 
 USER, AGENT, ASSISTANT = (
@@ -41,6 +42,9 @@ def message_data(message: Message, *, for_agents: bool = False) -> dict[str, Any
     sender_name = (for_agents and metadata.get("agent_name")) or metadata.get("sender_name")
     if sender_name:
         data["sender_name"] = sender_name
+    if isinstance(metadata.get("attachment"), dict):
+        # Stored as a summary when the message was; the URLs are signed afresh each time.
+        data["attachment"] = attachment_data(metadata["attachment"])
     return data
 
 
@@ -95,6 +99,13 @@ def conversation_data(conversation: Conversation) -> dict[str, Any]:
         "last_message_at": (
             conversation.last_message_at.isoformat() if conversation.last_message_at else None
         ),
+        "visitor_name": conversation.visitor_name,
+        "visitor_email": conversation.visitor_email,
+        "prechat": conversation.prechat,
+        # The questions of the website's form, for the answers' labels.
+        "prechat_fields": conversation.website.prechat_fields,
+        "rating": conversation.rating,
+        "rating_comment": conversation.rating_comment,
     }
 
 
@@ -105,13 +116,16 @@ def inbox_entry(
     entry = conversation_data(conversation)
     entry["unread"] = unread
     entry["last_read_seq"] = last_read_seq
-    entry["last_message"] = None
-    if last is not None:
-        data = message_data(last, for_agents=True)
-        text = data["message"]
-        data["message"] = text if len(text) <= PREVIEW_LENGTH else text[: PREVIEW_LENGTH - 1] + "…"
-        entry["last_message"] = data
+    entry["last_message"] = None if last is None else message_preview(last)
     return entry
+
+
+def message_preview(message: Message) -> dict[str, Any]:
+    """A message as agents see it, its text cut to :data:`PREVIEW_LENGTH` characters."""
+    data = message_data(message, for_agents=True)
+    text = data["message"]
+    data["message"] = text if len(text) <= PREVIEW_LENGTH else text[: PREVIEW_LENGTH - 1] + "…"
+    return data
 
 
 def new_conversation(conversation: Conversation) -> dict[str, Any]:
@@ -168,8 +182,9 @@ def identified(
     visitor_token: str,
     conversation_status: str,
     agents_online: int,
+    availability: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    return {
+    frame = {
         "type": "identified",
         "conversation_id": str(conversation_id),
         "website_id": str(website_id),
@@ -179,6 +194,9 @@ def identified(
         "conversation_status": conversation_status,
         "agents_online": agents_online,
     }
+    if availability is not None:
+        frame["availability"] = availability
+    return frame
 
 
 def typing(
@@ -240,9 +258,51 @@ def pong(last_seq: int | None = None, agents_online: int | None = None) -> dict[
     return frame
 
 
-def ready(agent: dict[str, Any], websites: list[tuple[UUID, str]]) -> dict[str, Any]:
+def ready(
+    agent: dict[str, Any],
+    websites: list[tuple[UUID, str]],
+    availability: dict[UUID, dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The dashboard's first frame: the agent, and their websites (each with its
+    ``availability`` when given: open now, reply time, next opening)."""
+    listed = []
+    for wid, name in websites:
+        entry: dict[str, Any] = {"website_id": str(wid), "name": name}
+        if availability is not None and wid in availability:
+            entry["availability"] = availability[wid]
+        listed.append(entry)
+    return {"type": "ready", "agent": agent, "websites": listed}
+
+
+def contact_saved(email: str, name: str) -> dict[str, Any]:
+    """The answer to a visitor's ``contact``."""
+    frame: dict[str, Any] = {"type": "contact_saved", "email": email}
+    if name:
+        frame["name"] = name
+    return frame
+
+
+def rated(conversation_id: UUID, rating: int, comment: str) -> dict[str, Any]:
+    """The answer to a visitor's ``rate``."""
     return {
-        "type": "ready",
-        "agent": agent,
-        "websites": [{"website_id": str(wid), "name": name} for wid, name in websites],
+        "type": "rated",
+        "conversation_id": str(conversation_id),
+        "rating": rating,
+        "comment": comment,
+    }
+
+
+def ratings(websites: list[dict[str, Any]], agents: list[dict[str, Any]]) -> dict[str, Any]:
+    """The dashboard's satisfaction summary: averages per website and per agent."""
+    return {"type": "ratings", "websites": websites, "agents": agents}
+
+
+def previous_conversation(conversation: Conversation, last: Message | None) -> dict[str, Any]:
+    """An earlier conversation of the same visitor, as the agent's history lists it."""
+    return {
+        "conversation_id": str(conversation.id),
+        "created_at": conversation.created_at.isoformat(),
+        "status": conversation.status,
+        "last_message": None if last is None else message_preview(last),
+        "rating": conversation.rating,
     }

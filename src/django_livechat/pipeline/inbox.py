@@ -22,7 +22,7 @@ from django_livechat import errors, permissions
 from django_livechat.dbthreads import run_in_db_thread
 from django_livechat.errors import ChatError
 from django_livechat.models import Conversation, Message, ReadMarker
-from django_livechat.pipeline import events, frames
+from django_livechat.pipeline import events, frames, hours
 from django_livechat.pipeline.validation import (
     INBOX_LIMIT,
     MAX_INBOX_LIMIT,
@@ -34,6 +34,8 @@ from django_livechat.pipeline.validation import (
 from django_livechat.pipeline.visitor import messages_after
 
 STATUSES = frozenset(Conversation.Status.values)
+#: Earlier conversations of the same visitor listed with one (returning visitors).
+PREVIOUS_LIMIT = 10
 #: A catch-up looks this far behind its cursor: a change committed a moment after the
 #: previous answer was read (clocks of two processes, a long transaction) is not missed.
 CURSOR_OVERLAP = timedelta(seconds=5)
@@ -58,8 +60,12 @@ class AgentSession:
     def agent(self) -> dict[str, Any]:
         return {"user_id": frames.json_pk(self.user_id), "name": self.name}
 
-    def ready_event(self) -> dict[str, Any]:
-        return frames.ready(self.agent(), list(self.websites))
+    async def ready_event(self) -> dict[str, Any]:
+        """``ready``, with each website's business-hours availability (cached reads)."""
+        availability = {
+            wid: (await hours.website_availability(wid)).as_json() for wid, _ in self.websites
+        }
+        return frames.ready(self.agent(), list(self.websites), availability)
 
 
 @dataclass(frozen=True)
@@ -230,13 +236,44 @@ def _list_sync(
 
 
 async def agent_conversation(agent: AgentSession, conversation_id: object) -> dict[str, Any]:
-    """One conversation as the inbox lists it, for this agent."""
+    """One conversation as the inbox lists it, for this agent, with the visitor's
+    ``previous`` conversations."""
     return await run_in_db_thread(_entry_sync, agent, conversation_id)
 
 
 def _entry_sync(agent: AgentSession, conversation_id: object) -> dict[str, Any]:
     user = current_agent(agent)
-    return inbox_entry_of(user, served_conversation(user, conversation_id).pk)
+    conversation = served_conversation(user, conversation_id)
+    entry = inbox_entry_of(user, conversation.pk)
+    entry["previous"] = previous_conversations(conversation)
+    return entry
+
+
+def previous_conversations(conversation: Conversation) -> list[dict[str, Any]]:
+    """The visitor's earlier conversations on the same website, newest first (at most
+    :data:`PREVIOUS_LIMIT`): those of the same ``visitor_identifier`` or the same
+    ``visitor_email``. An anonymous visitor who left no address has none."""
+    same = Q()
+    if conversation.visitor_identifier:
+        same |= Q(visitor_identifier=conversation.visitor_identifier)
+    if conversation.visitor_email:
+        same |= Q(visitor_email__iexact=conversation.visitor_email)
+    if not same:
+        return []
+    rows = list(
+        Conversation.objects.filter(
+            same, website_id=conversation.website_id, created_at__lt=conversation.created_at
+        )
+        .exclude(pk=conversation.pk)
+        .order_by("-created_at")[:PREVIOUS_LIMIT]
+    )
+    last = {
+        m.conversation_id: m
+        for m in Message.objects.filter(
+            conversation__in=[c.id for c in rows], seq=F("conversation__last_seq")
+        )
+    }
+    return [frames.previous_conversation(c, last.get(c.id)) for c in rows]
 
 
 async def agent_history(

@@ -17,6 +17,8 @@ from django_livechat.errors import ChatError
 from django_livechat.models import Website
 from django_livechat.origins import origin_permitted
 from django_livechat.pipeline import presence
+from django_livechat.pipeline.hours import HOURS_FIELDS, availability
+from django_livechat.pipeline.prechat import prechat_config
 from django_livechat.pipeline.validation import parse_uuid
 from django_livechat.widget_texts import LABELS
 
@@ -37,6 +39,10 @@ LOOK_FIELDS = (
     "widget_position",
     "widget_theme",
     *(field for _key, field, _setting in TEXTS),
+    *HOURS_FIELDS,
+    "prechat_enabled",
+    "prechat_fields",
+    "prechat_consent_text",
 )
 
 
@@ -67,6 +73,17 @@ def widget_look(
         "position": first(position, "widget_position", "WIDGET_POSITION"),
         "labels": texts,
     }
+
+
+def site_owner_config(website: Website | None) -> dict[str, Any]:
+    """What the widget needs to know of the website besides its look: ``availability``
+    (business hours, now) and its ``prechat`` form (None: no form)."""
+    if website is None:
+        return {
+            "availability": {"open": True, "reply_time": None, "next_open": None},
+            "prechat": None,
+        }
+    return {"availability": availability(website).as_json(), "prechat": prechat_config(website)}
 
 
 def website_look_sync(website_id: object) -> Website | None:

@@ -30,7 +30,7 @@ from django_livechat.conf import livechat_settings
 from django_livechat.dbthreads import run_in_db_thread, run_in_writer_thread
 from django_livechat.groups import visitors_group
 from django_livechat.models import AgentPresence
-from django_livechat.pipeline import events
+from django_livechat.pipeline import events, hours
 from django_livechat.pipeline.background import loop_local, spawn
 
 logger = logging.getLogger(__name__)
@@ -50,8 +50,19 @@ def presence_ttl() -> timedelta:
     return timedelta(seconds=2 * livechat_settings.HEARTBEAT_INTERVAL + EXPIRY_MARGIN)
 
 
-def frame(website_id: UUID | str, agents_online: int) -> dict[str, Any]:
-    return {"type": "presence", "website_id": str(website_id), "agents_online": agents_online}
+def frame(
+    website_id: UUID | str, agents_online: int, is_open: bool | None = None
+) -> dict[str, Any]:
+    """``presence``: the website's ``agents_online``, and whether it is ``open`` (business
+    hours: :mod:`django_livechat.pipeline.hours`) unless ``is_open`` is None."""
+    data: dict[str, Any] = {
+        "type": "presence",
+        "website_id": str(website_id),
+        "agents_online": agents_online,
+    }
+    if is_open is not None:
+        data["open"] = is_open
+    return data
 
 
 # ---------------------------------------------------------------- counting
@@ -86,6 +97,11 @@ class CountCache:
             return None
         return cached[1]
 
+    def last_known(self, website_id: UUID) -> int | None:
+        """The count read last, however old (None: never read in this process)."""
+        cached = self._counts.get(website_id)
+        return None if cached is None else cached[1]
+
     def put(self, counts: dict[UUID, int]) -> None:
         until = time.monotonic() + COUNT_CACHE_SECONDS
         if len(self._counts) > 10_000:
@@ -105,6 +121,23 @@ async def agents_online(website_id: UUID) -> int:
     counts = await run_in_db_thread(count_sync, [website_id])
     _cache.put(counts)
     return counts[website_id]
+
+
+def last_known_count(website_id: UUID) -> int | None:
+    """The website's ``agents_online`` as this process read it last, without a query (for
+    the inline responder, which must not query); None if it never read it."""
+    return _cache.last_known(website_id)
+
+
+async def check_open(website_id: UUID) -> hours.Availability:
+    """The website's availability now; when it opened or closed since this process looked
+    last, its visitors get a ``presence`` frame saying so (see :mod:`.hours`)."""
+    now = await hours.website_availability(website_id)
+    if hours.open_changed(website_id, now.open):
+        flips: set[UUID] = loop_local("presence-open-flips", set)
+        flips.add(website_id)
+        announce([website_id])
+    return now
 
 
 # ---------------------------------------------------------------- the dashboards' rows
@@ -228,7 +261,14 @@ async def tell_visitors(website_ids: Iterable[UUID]) -> None:
     counts = await run_in_db_thread(count_sync, wanted)
     _cache.put(counts)
     for website_id, count in counts.items():
-        payload = events.event([[0, events.encode(frame(website_id, count))]])
+        now = await hours.website_availability(website_id)
+        flips: set[UUID] = loop_local("presence-open-flips", set)
+        flipped = website_id in flips
+        flips.discard(website_id)
+        # ``open`` for a website with hours (or one that just lost them); an always-open
+        # website's frames stay as they were.
+        is_open = now.open if now.scheduled or flipped else None
+        payload = events.event([[0, events.encode(frame(website_id, count, is_open))]])
         await events.group_send(visitors_group(website_id), payload)
 
 

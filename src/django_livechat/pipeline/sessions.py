@@ -24,6 +24,8 @@ from django_livechat.errors import ChatError
 from django_livechat.models import Conversation, Website
 from django_livechat.origins import origin_permitted
 from django_livechat.pipeline import events, frames, presence
+from django_livechat.pipeline.prechat import clean_prechat, is_email
+from django_livechat.pipeline.resume import visitor_token_from_resume
 from django_livechat.pipeline.validation import clean_contact, clean_identity, parse_uuid
 from django_livechat.ratelimit import visitor_limiter
 from django_livechat.signals import conversation_created
@@ -51,6 +53,8 @@ class VisitorSession:
     last_seq: int = 0
     #: How many of the website's agents had a dashboard open (in ``identified``).
     agents_online: int = 0
+    #: Whether the website is open, and so on (:class:`.hours.Availability`, as JSON).
+    availability: dict[str, Any] | None = None
 
     def identified_event(self) -> dict[str, Any]:
         return frames.identified(
@@ -60,6 +64,7 @@ class VisitorSession:
             visitor_token=self.visitor_token,
             conversation_status=self.conversation_status,
             agents_online=self.agents_online,
+            availability=self.availability,
         )
 
 
@@ -85,6 +90,8 @@ async def open_conversation(
     address: str | None = None,
     name: object = None,
     email: object = None,
+    prechat: object = None,
+    resume_token: object = None,
 ) -> VisitorSession:
     """Create a visitor's conversation, or rejoin it with its token.
 
@@ -96,10 +103,18 @@ async def open_conversation(
     A token with a ``user_identifier`` is a visitor who signed in after chatting: an
     anonymous conversation takes the identity (and ``name``, ``email``) and keeps its
     history, and the dashboards hear of it; a conversation of another identifier is left
-    alone and a new one starts. The session says how many agents are online.
+    alone and a new one starts. The session says how many agents are online and whether
+    the website is open.
+
+    A ``resume_token`` (from an emailed link, :mod:`.resume`) stands for the visitor token
+    of its conversation. A new conversation stores the ``prechat`` answers
+    (:mod:`.prechat`; ``INVALID_PRECHAT`` when they are not valid).
     """
     identifier, meta = clean_identity(user_identifier, metadata)
     meta.update(clean_contact(name, email))
+    if resume_token is not None:
+        visitor_token = visitor_token_from_resume(resume_token)
+        conversation_id = None
     site_id = parse_uuid(website_id)
     if site_id is None:
         raise ChatError(errors.INVALID_WEBSITE, "website_id must be a website's UUID.")
@@ -119,7 +134,7 @@ async def open_conversation(
     ticket = await visitor_limiter.conversation(address)
     try:
         session, conversation = await run_in_db_thread(
-            _create_sync, site_id, origin, identifier, identifier_hash, meta
+            _create_sync, site_id, origin, identifier, identifier_hash, meta, prechat
         )
     except ChatError:
         await ticket.give_back()  # nothing was created
@@ -133,7 +148,11 @@ async def open_conversation(
 
 
 async def _with_presence(session: VisitorSession) -> VisitorSession:
-    return replace(session, agents_online=await presence.agents_online(session.website_id))
+    return replace(
+        session,
+        agents_online=await presence.agents_online(session.website_id),
+        availability=(await presence.check_open(session.website_id)).as_json(),
+    )
 
 
 async def _attach_identity(
@@ -171,13 +190,22 @@ def _attach_identity_sync(
         **meta,
         "identity_verified": identity_verified(conversation.website, identifier, identifier_hash),
     }
+    # setUser's name and email fill in what the visitor has not given yet.
+    contact = {
+        "visitor_name": conversation.visitor_name or str(meta.get("name", ""))[:200],
+        "visitor_email": conversation.visitor_email or _email_or_blank(meta.get("email")),
+    }
     # Only while still anonymous: of two tabs signing in at once, one identity wins.
     claimed = rows.filter(visitor_identifier="").update(
-        visitor_identifier=identifier, metadata=metadata, updated_at=timezone.now()
+        visitor_identifier=identifier, metadata=metadata, updated_at=timezone.now(), **contact
     )
     if not claimed:
         return _attach_identity_sync(conversation_id, identifier, identifier_hash, meta)
     conversation.visitor_identifier, conversation.metadata = identifier, metadata
+    conversation.visitor_name, conversation.visitor_email = (
+        contact["visitor_name"],
+        contact["visitor_email"],
+    )
     return conversation
 
 
@@ -187,6 +215,7 @@ def _create_sync(
     identifier: str,
     identifier_hash: object,
     metadata: dict[str, Any],
+    prechat: object = None,
 ) -> tuple[VisitorSession, Conversation]:
     website = Website.objects.filter(pk=website_id, is_active=True).first()
     if website is None:
@@ -197,9 +226,16 @@ def _create_sync(
             **metadata,
             "identity_verified": identity_verified(website, identifier, identifier_hash),
         }
+    answers = clean_prechat(website, prechat)
     with transaction.atomic():
         conversation = Conversation.objects.create(
-            website=website, visitor_identifier=identifier, metadata=metadata
+            website=website,
+            visitor_identifier=identifier,
+            metadata=metadata,
+            # setUser's name and email, unless the pre-chat form says otherwise.
+            visitor_name=answers.name or str(metadata.get("name", ""))[:200],
+            visitor_email=answers.email or _email_or_blank(metadata.get("email")),
+            prechat=answers.prechat,
         )
     for receiver, result in conversation_created.send_robust(
         sender=Conversation, conversation=conversation
@@ -257,6 +293,11 @@ def _session_sync(
         conversation_status=conversation.status,
         last_seq=conversation.last_seq,
     )
+
+
+def _email_or_blank(value: object) -> str:
+    """setUser's ``email`` if it is an address (it is free text in the metadata)."""
+    return value if isinstance(value, str) and is_email(value) else ""
 
 
 def _check_origin(website: Website, origin: str | None) -> None:

@@ -49,6 +49,8 @@ MESSAGE_TEXT = rf"[^\x00]*[^\x00{WHITESPACE}][^\x00]*"
 #: it stays one line of text wherever it is logged.
 CLIENT_ID = rf"[^\x00-\x1f\x7f-\x9f\u2028\u2029]{{1,{MAX_CLIENT_ID_LENGTH}}}"
 _CLIENT_ID = re.compile(CLIENT_ID)
+#: A form's answer (a name, a pre-chat field): no control character but tab and newline.
+FORM_TEXT = r"[^\x00-\x08\x0b-\x1f]*"
 
 
 def parse_uuid(value: object) -> UUID | None:
@@ -167,12 +169,18 @@ def _check_json(value: object, depth: int) -> None:
         raise ChatError(errors.INVALID_MESSAGE, "metadata holds a number JSON cannot carry.")
 
 
+#: The largest ``seq`` a database column holds (PostgreSQL's integer): a client's number
+#: above it is refused before it reaches a query, where it would overflow.
+MAX_SEQ = 2**31 - 1
+
+
 def clean_seq(value: object, name: str = "last_seq", *, required: bool = False) -> int:
-    """A ``seq`` a client holds: an integer >= 0 (``None`` is 0 unless ``required``)."""
+    """A ``seq`` a client holds: an integer from 0 to :data:`MAX_SEQ` (``None`` is 0 unless
+    ``required``)."""
     if value is None and not required:
         return 0
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise ChatError(errors.INVALID_MESSAGE, f"{name} must be an integer >= 0.")
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_SEQ:
+        raise ChatError(errors.INVALID_MESSAGE, f"{name} must be an integer from 0 to {MAX_SEQ}.")
     return value
 
 

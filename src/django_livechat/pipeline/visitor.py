@@ -22,7 +22,8 @@ from django_livechat.dbthreads import run_in_db_thread
 from django_livechat.errors import ChatError
 from django_livechat.groups import conversation_group, visitors_group
 from django_livechat.models import Conversation, Message
-from django_livechat.pipeline import events, frames, presence, replies
+from django_livechat.notifications import sender, triggers
+from django_livechat.pipeline import attachments, events, frames, presence, replies
 from django_livechat.pipeline.background import spawn
 from django_livechat.pipeline.sessions import VisitorSession, open_conversation
 from django_livechat.pipeline.typing import typing_states
@@ -80,7 +81,8 @@ async def identify(
     client ``address``.
     """
     after = clean_seq(content.get("last_seq"))
-    if limits is not None and content.get("visitor_token") is not None:
+    rejoin = content.get("visitor_token") is not None or content.get("resume_token") is not None
+    if limits is not None and rejoin:
         limits.history()
     session = await open_conversation(
         website_id=content.get("website_id"),
@@ -93,8 +95,11 @@ async def identify(
         visitor_token=content.get("visitor_token"),
         name=content.get("name"),
         email=content.get("email"),
+        prechat=content.get("prechat"),
+        resume_token=content.get("resume_token"),
     )
     replies.ensure_recovery()
+    sender.ensure_sender()
     if current is not None and current.conversation_id != session.conversation_id:
         await leave(channel_name, current)
     # Join before reading the history: a message stored in between then arrives live,
@@ -127,6 +132,7 @@ async def post_visitor_message(
     client_id: object,
     background: bool,
     address: str | None = None,
+    attachment: attachments.Upload | None = None,
 ) -> PostResult:
     """Store, broadcast and answer a visitor's message.
 
@@ -134,12 +140,23 @@ async def post_visitor_message(
     the message is stored and broadcast (sockets); without, the reply is awaited and
     returned too (HTTP). The message counts against the visitor's and its client
     ``address``'s rate limits unless it is not stored (a refusal, a retry).
+
+    With an ``attachment`` (:mod:`~django_livechat.pipeline.attachments`) the file is
+    checked, stored and scanned first, ``content`` is its optional caption, and a retry
+    of its ``client_id`` stores no second file; a refused file still counts.
     """
-    text = clean_text(content)
+    text = clean_text(content) if attachment is None else attachments.clean_caption(content)
     key = clean_client_id(client_id)
     ticket = await _count_message(session, key, address)
     replies.ensure_recovery()
     typing_states().stop(("visitor", session.conversation_id))
+    prepared = None
+    if attachment is not None and not await attachments.already_stored(
+        session.conversation_id, USER, key
+    ):
+        prepared = await attachments.prepare(
+            attachment, conversation_id=session.conversation_id, role=USER
+        )
     try:
         stored = await store_message(
             NewMessage(
@@ -148,11 +165,14 @@ async def post_visitor_message(
                 content=text,
                 client_id=key,
                 reply=replies.plan(),
+                metadata=prepared.metadata() if prepared is not None else {},
             )
         )
     except ChatError:
         await ticket.give_back()  # nothing was stored
+        await attachments.discard(prepared)
         raise
+    await attachments.settle(prepared, stored)
     if not stored.created:
         await ticket.give_back()  # a retry: it counted when it was stored
     data = frames.message_data(stored.message)
@@ -173,6 +193,13 @@ async def post_visitor_message(
     if stored.reply_state == CLAIMED:
         out.to_visitors(replies.typing_frame(session.conversation_id, True))
     await out.send()
+    if stored.created and stored.message.seq == 1:
+        # A new conversation: the agents may hear of it by email if none is present.
+        notify = triggers.after_new_conversation(session.website_id, session.conversation_id)
+        if background:
+            spawn(notify, name="livechat-email")
+        else:
+            await notify
     ack: list[dict[str, Any]] = []
     if not stored.created:
         # A retry: the original went out before; acknowledge to this sender only.
@@ -270,6 +297,7 @@ async def heartbeat(session: VisitorSession | None) -> dict[str, Any]:
     last_seq = await run_in_db_thread(_last_seq_sync, session.conversation_id)
     if last_seq is None:
         raise ChatError(errors.FORBIDDEN, "That conversation no longer exists.")
+    await presence.check_open(session.website_id)  # opening and closing are noticed here
     return frames.pong(last_seq, await presence.agents_online(session.website_id))
 
 

@@ -23,7 +23,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django_livechat.assets import asset_url
 from django_livechat.conf import livechat_settings
 from django_livechat.models import Website
-from django_livechat.pipeline.look import website_look_sync, widget_look
+from django_livechat.pipeline.look import site_owner_config, website_look_sync, widget_look
 
 logger = logging.getLogger(__name__)
 register = template.Library()
@@ -91,6 +91,9 @@ def livechat_widget(
         "typingTimeout": max(livechat_settings.TYPING_TIMEOUT, livechat_settings.RESPONDER_TIMEOUT)
         + 5,
         "labels": look["labels"],
+        # Business hours (as the page is rendered; identified brings them up to date) and
+        # the pre-chat form.
+        **site_owner_config(site),
         # Everything the widget-settings endpoint would say is here already.
         "settingsLoaded": True,
     }

@@ -17,6 +17,7 @@ class Element {
     this.dataset = {};
     this.className = "";
     this.title = "";
+    this.style = {};
   }
 
   setAttribute(name, value) {
@@ -42,6 +43,26 @@ class Element {
 
   set textContent(text) {
     this.children = [new Text(text)];
+  }
+
+  get firstChild() {
+    return this.children[0] || null;
+  }
+
+  /** The first element below whose ``role`` attribute is ``role`` (all the rendering code looks up). */
+  querySelector(selector) {
+    const role = /^\[role=(\w+)\]$/.exec(selector);
+    if (!role) throw new Error(`the fake DOM does not know ${selector}`);
+    const walk = (node) => {
+      for (const child of node.children) {
+        if (!(child instanceof Element)) continue;
+        if (child.getAttribute("role") === role[1]) return child;
+        const found = walk(child);
+        if (found) return found;
+      }
+      return null;
+    };
+    return walk(this);
   }
 
   /** Every element below, depth first, whose tag is ``tag`` (lower case). */

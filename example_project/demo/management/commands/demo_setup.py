@@ -15,13 +15,15 @@ from demo.demo_data import (
     ensure_demo_admin,
     ensure_demo_agent,
     ensure_demo_website,
+    ensure_prechat_website,
 )
 
 
 class Command(BaseCommand):
     help = (
-        "Create the demo website (allowed on http://127.0.0.1:PORT and http://localhost:PORT) "
-        "the demo agent and the demo admin (a superuser), or bring existing ones up to date."
+        "Create the demo website (allowed on http://127.0.0.1:PORT and http://localhost:PORT), "
+        "the pre-chat demo website (a pre-chat form and business hours), the demo agent "
+        "and the demo admin (a superuser), or bring existing ones up to date."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -40,8 +42,13 @@ class Command(BaseCommand):
             state = "reused"
         self.stdout.write(f"Demo website: {website.name} ({website.id}) [{state}]")
         self.stdout.write(f"  allowed origins: {', '.join(website.allowed_origins)}")
+        shop = ensure_prechat_website(options["port"])
+        self.stdout.write(
+            f"Pre-chat demo website: {shop.website.name} ({shop.website.id}) "
+            f"[{'created' if shop.created else 'reused'}], on the /prechat/ page"
+        )
 
-        agent = ensure_demo_agent(website)
+        agent = ensure_demo_agent(website, shop.website)
         self.stdout.write(
             f"Demo agent: username {AGENT_USERNAME!r}, password {AGENT_PASSWORD!r} "
             f"[{user_state(agent)}]"

@@ -1,6 +1,80 @@
 /*! django_livechat agent dashboard. Built by js/dashboard/build.mjs from js/dashboard/: edit those. */
 (() => {
 "use strict";
+// dashboard/elements.js
+function el(tag, attributes = {}, ...children) {const node = document.createElement(tag);
+for (const [name, value] of Object.entries(attributes)) {if (value === false || value === null || value === undefined) continue;
+if (name === "className") node.className = value;
+else if (name === "text") node.textContent = value;
+else node.setAttribute(name, value === true ? "" : value);
+}
+node.append(...children.filter((child) => child !== null && child !== undefined));
+return node;
+}
+function validDate(timestamp) {const date = new Date(timestamp);
+return timestamp && !Number.isNaN(date.getTime()) ? date : null;
+}
+
+// dashboard/attachments.js
+const FILE_LINK_REL = "noopener noreferrer";
+const UNITS = ["B", "KB", "MB", "GB"];
+function fileSize(bytes) {let value = Number(bytes) || 0;
+let unit = 0;
+while (value >= 1024 && unit < UNITS.length - 1) {value /= 1024;
+unit += 1;
+}
+const digits = unit === 0 || value >= 10 ? 0 : 1;
+return `${value.toFixed(digits)} ${UNITS[unit]}`;
+}
+function safeUrl(url) {if (typeof url !== "string" || !url) return null;
+if (url.startsWith("/") && !url.startsWith("//")) return url;
+return /^https?:\/\//i.test(url) ? url : null;
+}
+function renderAttachment(attachment, t) {const url = safeUrl(attachment.url);
+const thumbnail = safeUrl(attachment.thumbnail_url);
+const name = String(attachment.name || t("attachment"));
+const size = fileSize(attachment.size);
+if (attachment.is_image && thumbnail && url) {return el("a",{ className: "lc-attachment lc-attachment-image", href: url, target: "_blank", rel: FILE_LINK_REL, title: name },el("img", { src: thumbnail, alt: name, loading: "lazy" }),);
+}
+const label = [el("span", { className: "lc-attachment-name", text: name })," ",el("span", { className: "lc-attachment-size", text: size }),];
+if (!url) return el("span", { className: "lc-attachment lc-attachment-file" }, ...label);
+return el("a",{className: "lc-attachment lc-attachment-file",href: url,download: name,rel: FILE_LINK_REL,"aria-label": t("downloadFile", { name, size }),},...label,);
+}
+function renderUpload(item, t) {const node = el("li",{ className: `lc-msg lc-msg-agent lc-pending lc-upload${item.failed ? " lc-failed" : ""}` },el("div",{ className: "lc-msg-head" },el("span", { className: "lc-msg-author", text: item.name }),el("span", { className: "lc-msg-time", text: fileSize(item.size) }),),item.failed
+? el("p",{ className: "lc-msg-error" },el("span", { text: item.error ? t("uploadFailedBecause", { reason: item.error }) : t("uploadFailed") })," ",el("button", { type: "button", "data-retry-upload": item.clientId, text: t("retry") }),)
+: progressBar(item, t),);
+node.dataset.upload = item.clientId;
+return node;
+}
+function progressBar(item, t) {const fill = el("span", { className: "lc-progress-bar" });
+fill.style.width = `${item.progress}%`;
+return el("div",{className: "lc-progress",role: "progressbar","aria-valuemin": "0","aria-valuemax": "100","aria-valuenow": String(item.progress),"aria-label": t("uploading", { name: item.name }),},fill,);
+}
+function showProgress(node, item) {const bar = node.querySelector("[role=progressbar]");
+if (!bar) return false;
+bar.setAttribute("aria-valuenow", String(item.progress));
+bar.firstChild.style.width = `${item.progress}%`;
+return true;
+}
+
+// dashboard/http.js
+function csrfToken(doc = document) {const field = doc.querySelector("input[name=csrfmiddlewaretoken]");
+return field ? field.value : "";
+}
+async function requestJson(method, url, body, { fetch = globalThis.fetch, token = csrfToken } = {}) {const headers = { Accept: "application/json" };
+if (method !== "GET") headers["X-CSRFToken"] = token();
+if (body !== undefined) headers["Content-Type"] = "application/json";
+let response;
+try {response = await fetch(url, {method,headers,credentials: "same-origin",body: body === undefined ? undefined : JSON.stringify(body),});
+} catch {return { ok: false, status: 0, data: null };
+}
+let data = null;
+try {data = await response.json();
+} catch {data = null;
+}
+return { ok: response.ok, status: response.status, data };
+}
+
 // shared/messages.js
 class MessageLog {constructor() {this.clear();
 }
@@ -200,6 +274,50 @@ oscillator.connect(gain).connect(this.audio.destination);
 oscillator.start();
 oscillator.stop(this.audio.currentTime + 0.4);
 }
+}
+
+// dashboard/preferences.js
+const CHOICES = new Set(["off", "immediate", "daily"]);
+class EmailPreference {constructor({ select, url, onError, request = requestJson }) {Object.assign(this, { select, url, onError, request });
+this.saved = null;
+select.disabled = true;
+select.addEventListener("change", () => this.choose(select.value));
+}
+async load() {const answer = await this.request("GET", this.url);
+const value = answer.ok && answer.data ? answer.data.email_notifications : undefined;
+if (!CHOICES.has(value)) return false;
+this.saved = value;
+this.select.value = value;
+this.select.disabled = false;
+return true;
+}
+async choose(value) {if (!CHOICES.has(value) || value === this.saved) return;
+this.select.disabled = true;
+const answer = await this.request("PUT", this.url, { email_notifications: value });
+this.select.disabled = false;
+if (answer.ok) {const stored = answer.data && answer.data.email_notifications;
+this.saved = CHOICES.has(stored) ? stored : value;
+this.select.value = this.saved;
+return;
+}
+this.select.value = this.saved;
+this.onError(answer.data && (answer.data.message || answer.data.code));
+}
+}
+
+// dashboard/ratings.js
+function averageText(average, count, locale) {if (!count || typeof average !== "number" || Number.isNaN(average)) return "–";
+return new Intl.NumberFormat(locale, { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(average);
+}
+function table(caption, rows, t, locale) {const head = el("tr",{},el("th", { scope: "col", text: t("ratingsName") }),el("th", { scope: "col", text: t("ratingsAverage") }),el("th", { scope: "col", text: t("ratingsCount") }),);
+const body = rows.map((row) =>
+el("tr",{},el("th", { scope: "row", text: String(row.name ?? "") }),el("td", { text: averageText(row.average, row.count, locale) }),el("td", { text: String(row.count || 0) }),),);
+if (!body.length) body.push(el("tr", {}, el("td", { colspan: "3", text: t("ratingsNone") })));
+return el("table",{ className: "lc-ratings-table" },el("caption", { text: caption }),el("thead", {}, head),el("tbody", {}, ...body),);
+}
+function renderRatings(container, frame, t, locale) {const websites = Array.isArray(frame.websites) ? frame.websites : [];
+const agents = Array.isArray(frame.agents) ? frame.agents : [];
+container.replaceChildren(table(t("ratingsByWebsite"), websites, t, locale),table(t("ratingsByAgent"), agents, t, locale),);
 }
 
 // shared/backoff.js
@@ -431,6 +549,71 @@ function format(template, values = {}) {return String(template).replace(/\{(\w+)
 function translator(strings) {return (key, values) => format(strings && key in strings ? strings[key] : key, values);
 }
 
+// dashboard/uploads.js
+function browserRequests() {return { XMLHttpRequest: globalThis.XMLHttpRequest, FormData: globalThis.FormData };
+}
+class Uploads {constructor({ url, csrfToken, onChange, onStored, env = browserRequests() }) {Object.assign(this, { url, csrfToken, onChange, onStored, env });
+this.items = new Map();
+}
+add(conversationId, file, clientId) {const item = { clientId, conversationId, file, name: file.name || "", size: file.size || 0 };
+Object.assign(item, { progress: 0, failed: false, error: "", xhr: null });
+this.items.set(clientId, item);
+this.deliver(item);
+return item;
+}
+deliver(item) {const xhr = new this.env.XMLHttpRequest();
+item.xhr = xhr;
+const form = new this.env.FormData();
+form.append("file", item.file, item.name);
+form.append("client_id", item.clientId);
+xhr.open("POST", this.url(item.conversationId));
+xhr.setRequestHeader("X-CSRFToken", this.csrfToken());
+xhr.setRequestHeader("Accept", "application/json");
+xhr.upload.addEventListener("progress", (event) => {if (!event.lengthComputable || item.xhr !== xhr) return;
+item.progress = Math.min(99, Math.floor((event.loaded / event.total) * 100));
+this.onChange(item);
+});
+xhr.addEventListener("load", () => {if (item.xhr === xhr) this.answered(item, xhr);
+});
+xhr.addEventListener("error", () => {if (item.xhr === xhr) this.fail(item, "");
+});
+xhr.send(form);
+}
+answered(item, xhr) {let body = null;
+try {body = JSON.parse(xhr.responseText);
+} catch {body = null;
+}
+if (xhr.status >= 200 && xhr.status < 300) {const message = body && body.message && typeof body.message === "object" ? body.message : null;
+this.done(item);
+if (message) this.onStored(message);
+return;
+}
+this.fail(item, (body && (body.message || body.code)) || "");
+}
+fail(item, error) {item.failed = true;
+item.error = error;
+item.xhr = null;
+this.onChange(item);
+}
+done(item) {item.xhr = null;
+this.items.delete(item.clientId);
+this.onChange({ ...item, progress: 100, done: true });
+}
+confirm(messages) {for (const message of messages) {const item = message.client_id && this.items.get(message.client_id);
+if (!item) continue;
+this.done(item);
+}
+}
+retry(clientId) {const item = this.items.get(clientId);
+if (!item || !item.failed) return undefined;
+Object.assign(item, { failed: false, error: "", progress: 0 });
+this.deliver(item);
+return item;
+}
+forConversation(conversationId) {return [...this.items.values()].filter((item) => item.conversationId === conversationId);
+}
+}
+
 // shared/linkify.js
 const URL_PATTERN = /\bhttps?:\/\/[^\s<>"'`]+/gi;
 const TRAILING = /[.,;:!?'"\]}*_]$/;
@@ -457,21 +640,63 @@ if (at < text.length) parts.push({ text: text.slice(at) });
 return parts;
 }
 
+// dashboard/visitorpanel.js
+const STARS = 5;
+function contactOf(entry) {const meta = entry.metadata || {};
+const pick = (own, fromMeta) => (typeof own === "string" && own ? own : typeof fromMeta === "string" ? fromMeta : "");
+return { name: pick(entry.visitor_name, meta.name), email: pick(entry.visitor_email, meta.email) };
+}
+function answerText(value, t) {if (typeof value === "boolean") return t(value ? "yes" : "no");
+if (Array.isArray(value)) return value.map(String).join(", ");
+if (value === null || value === undefined || typeof value === "object") return "";
+return String(value);
+}
+function prechatRows(entry, t) {const prechat = entry.prechat && typeof entry.prechat === "object" ? entry.prechat : {};
+const answers = prechat.fields && typeof prechat.fields === "object" ? prechat.fields : prechat;
+const definitions = Array.isArray(entry.prechat_fields) ? entry.prechat_fields : [];
+const labels = new Map(definitions.filter((f) => f && f.name).map((f) => [f.name, f.label || f.name]));
+const rows = [];
+for (const [name, value] of Object.entries(answers)) {if (name === "consent_at" || name === "consent" || name === "fields") continue;
+const text = answerText(value, t);
+if (text) rows.push([`prechat-${name}`, labels.get(name) || name, text]);
+}
+const consent = validDate(prechat.consent_at);
+if (consent) rows.push(["consent", t("detailConsent"), t("consentGiven", { time: consent.toLocaleString() })]);
+return rows;
+}
+function stars(rating) {const full = Math.max(0, Math.min(STARS, Math.round(Number(rating) || 0)));
+return "★".repeat(full) + "☆".repeat(STARS - full);
+}
+function ratingNodes(rating, t) {const picture = el("span", { className: "lc-stars", "aria-hidden": "true", text: stars(rating) });
+return [picture, " ", t("ratingValue", { rating })];
+}
+function ratingRows(entry, t) {if (!Number.isInteger(entry.rating)) return [];
+const rows = [["rating", t("detailRating"), entry.rating]];
+if (entry.rating_comment) rows.push(["rating-comment", t("detailRatingComment"), String(entry.rating_comment)]);
+return rows;
+}
+function renderPrevious(list, previous, t) {const items = (Array.isArray(previous) ? previous : []).map((earlier) => {const started = validDate(earlier.created_at);
+const last = earlier.last_message;
+const lastText = last ? String(last.message || (last.attachment && last.attachment.name) || "") : "";
+const when = started ? started.toLocaleDateString([], { year: "numeric", month: "short", day: "numeric" }) : "";
+const status = t(earlier.status === "resolved" ? "resolved" : "open");
+const rated = Number.isInteger(earlier.rating) ? t("ratingValue", { rating: earlier.rating }) : null;
+const button = el("button",{ type: "button", className: "lc-previous-item" },el("span",{ className: "lc-previous-top" },el("time", { datetime: started ? started.toISOString() : null, text: when }),el("span", { className: "lc-tag", text: status }),rated
+? el("span",{ className: "lc-tag lc-rating", title: rated },el("span", { "aria-hidden": "true", text: "★ " }),String(earlier.rating),)
+: null,),el("span", { className: "lc-previous-preview", text: lastText || t("noMessages") }),);
+const label = [t("openEarlier", { date: when }), status, rated, lastText].filter(Boolean).join(", ");
+button.setAttribute("aria-label", label);
+button.dataset.previousId = String(earlier.conversation_id);
+return el("li", {}, button);
+});
+list.replaceChildren(...items);
+return items.length;
+}
+
 // dashboard/view.js
 const ROLE_KEYS = { user: "roleVisitor", assistant: "roleAssistant", agent: "roleAgent", system: "roleSystem" };
 const LINK_REL = "noopener noreferrer nofollow";
-function el(tag, attributes = {}, ...children) {const node = document.createElement(tag);
-for (const [name, value] of Object.entries(attributes)) {if (value === false || value === null || value === undefined) continue;
-if (name === "className") node.className = value;
-else if (name === "text") node.textContent = value;
-else node.setAttribute(name, value === true ? "" : value);
-}
-node.append(...children.filter((child) => child !== null && child !== undefined));
-return node;
-}
-function validDate(timestamp) {const date = new Date(timestamp);
-return timestamp && !Number.isNaN(date.getTime()) ? date : null;
-}
+const EMAIL = /^[^\s@?&#<>"]+@[^\s@?&#<>"]+$/;
 function time(timestamp, now = new Date()) {const date = validDate(timestamp);
 if (!date) return "";
 return date.toDateString() === now.toDateString()
@@ -487,7 +712,7 @@ date.toDateString() === now.toDateString()
 : `${date.toLocaleDateString([], { month: "short", day: "numeric" })} ${clock}`;
 return { short, full: date.toLocaleString([], { dateStyle: "full", timeStyle: "medium" }), iso: date.toISOString() };
 }
-function visitorName(entry, t) {const name = entry.metadata && typeof entry.metadata.name === "string" ? entry.metadata.name : "";
+function visitorName(entry, t) {const { name } = contactOf(entry);
 return name || entry.visitor_identifier || t("visitorNumbered", { id: entry.conversation_id.slice(0, 8) });
 }
 function roleName(role, t) {return ROLE_KEYS[role] ? t(ROLE_KEYS[role]) : role;
@@ -495,15 +720,18 @@ function roleName(role, t) {return ROLE_KEYS[role] ? t(ROLE_KEYS[role]) : role;
 function preview(entry, typists, t) {if (typists.some((typist) => typist.role === "user")) return t("typingPreview");
 const last = entry.last_message;
 if (!last) return t("noMessages");
-if (last.role === "user") return last.message;
-return t("previewFrom", { name: last.sender_name || roleName(last.role, t), message: last.message });
+const text = last.message || (last.attachment && last.attachment.name) || "";
+if (last.role === "user") return text;
+return t("previewFrom", { name: last.sender_name || roleName(last.role, t), message: text });
+}
+function rated(entry) {return entry.status === "resolved" && Number.isInteger(entry.rating);
 }
 function renderList(list, entries, { selected, typistsOf, t }) {const items = entries.map((entry) => {const unread = entry.unread || 0;
 const name = visitorName(entry, t);
-const label = [name,entry.visitor_identifier && entry.visitor_identifier !== name ? entry.visitor_identifier : null,entry.status === "resolved" ? t("resolved") : null,unread ? t("unreadCount", { count: unread }) : null,]
+const label = [name,entry.visitor_identifier && entry.visitor_identifier !== name ? entry.visitor_identifier : null,entry.status === "resolved" ? t("resolved") : null,rated(entry) ? t("ratedLabel", { rating: entry.rating }) : null,unread ? t("unreadCount", { count: unread }) : null,]
 .filter(Boolean)
 .join(", ");
-const button = el("button",{type: "button",className: "lc-item","aria-current": entry.conversation_id === selected ? "true" : null,"aria-label": label,"data-status": entry.status,},el("span",{ className: "lc-item-top" },el("span", { className: "lc-item-name", text: name }),el("time", { className: "lc-item-time", text: time(entry.last_message_at || entry.created_at) }),),el("span",{ className: "lc-item-bottom" },el("span", { className: "lc-item-preview", text: preview(entry, typistsOf(entry.conversation_id), t) }),unread ? el("span", { className: "lc-badge lc-unread", text: String(unread) }) : null,),el("span",{ className: "lc-item-meta" },el("span", { text: entry.website_name || "" }),entry.status === "resolved" ? el("span", { className: "lc-tag", text: t("resolved") }) : null,entry.assigned_agent ? el("span", { className: "lc-tag", text: entry.assigned_agent.name }) : null,),);
+const button = el("button",{type: "button",className: "lc-item","aria-current": entry.conversation_id === selected ? "true" : null,"aria-label": label,"data-status": entry.status,},el("span",{ className: "lc-item-top" },el("span", { className: "lc-item-name", text: name }),el("time", { className: "lc-item-time", text: time(entry.last_message_at || entry.created_at) }),),el("span",{ className: "lc-item-bottom" },el("span", { className: "lc-item-preview", text: preview(entry, typistsOf(entry.conversation_id), t) }),unread ? el("span", { className: "lc-badge lc-unread", text: String(unread) }) : null,),el("span",{ className: "lc-item-meta" },el("span", { text: entry.website_name || "" }),entry.status === "resolved" ? el("span", { className: "lc-tag", text: t("resolved") }) : null,entry.assigned_agent ? el("span", { className: "lc-tag", text: entry.assigned_agent.name }) : null,rated(entry) ? el("span", { className: "lc-tag lc-rating", text: `★ ${entry.rating}` }) : null,),);
 button.dataset.conversationId = entry.conversation_id;
 return el("li", {}, button);
 });
@@ -520,7 +748,7 @@ if (!when) return null;
 return el("time", { className: "lc-msg-time", datetime: when.iso, title: when.full, text: when.short });
 }
 function renderMessage(message, { pending = false, failed = false, error = "", t }) {const author = message.role === "agent" ? message.sender_name || t("roleAgent") : roleName(message.role, t);
-const item = el("li",{ className: `lc-msg lc-msg-${message.role}${pending ? " lc-pending" : ""}${failed ? " lc-failed" : ""}` },el("div",{ className: "lc-msg-head" },el("span", { className: "lc-msg-author", text: author }),stamp(message, { pending, failed }, t),),el("p", { className: "lc-msg-text" }, ...messageText(message.message)),failed
+const item = el("li",{ className: `lc-msg lc-msg-${message.role}${pending ? " lc-pending" : ""}${failed ? " lc-failed" : ""}` },el("div",{ className: "lc-msg-head" },el("span", { className: "lc-msg-author", text: author }),stamp(message, { pending, failed }, t),),message.message ? el("p", { className: "lc-msg-text" }, ...messageText(message.message)) : null,message.attachment && typeof message.attachment === "object" ? renderAttachment(message.attachment, t) : null,failed
 ? el("p",{ className: "lc-msg-error" },el("span", { text: error ? t("notSentBecause", { reason: error }) : t("notSent") })," ",el("button", { type: "button", "data-retry": message.client_id, text: t("retry") }),)
 : null,);
 if (message.seq) item.dataset.seq = String(message.seq);
@@ -542,19 +770,26 @@ function identity(entry, meta, t) {if (!entry.visitor_identifier) return t("notI
 return t(meta.identity_verified ? "verified" : "notVerified");
 }
 function renderDetails(dl, entry, t) {const meta = entry.metadata || {};
+const contact = contactOf(entry);
 const started = validDate(entry.created_at);
-const rows = [["name", t("detailName"), meta.name],["identifier", t("detailIdentifier"), entry.visitor_identifier || t("anonymous")],["email", t("detailEmail"), meta.email],["identity", t("detailIdentity"), identity(entry, meta, t)],["page", t("detailPage"), meta.page],["browser", t("detailBrowser"), browserName(meta.browser || meta.user_agent, t)],["website", t("detailWebsite"), entry.website_name],["started", t("detailStarted"), started ? started.toLocaleString() : ""],["status", t("detailStatus"), t(entry.status === "resolved" ? "resolved" : "open")],["assigned", t("detailAssignedTo"), entry.assigned_agent ? entry.assigned_agent.name : t("nobody")],];
+const rows = [["name", t("detailName"), contact.name],["identifier", t("detailIdentifier"), entry.visitor_identifier || t("anonymous")],["email", t("detailEmail"), contact.email],["identity", t("detailIdentity"), identity(entry, meta, t)],["page", t("detailPage"), meta.page],["browser", t("detailBrowser"), browserName(meta.browser || meta.user_agent, t)],["website", t("detailWebsite"), entry.website_name],["started", t("detailStarted"), started ? started.toLocaleString() : ""],["status", t("detailStatus"), t(entry.status === "resolved" ? "resolved" : "open")],["assigned", t("detailAssignedTo"), entry.assigned_agent ? entry.assigned_agent.name : t("nobody")],...ratingRows(entry, t),...prechatRows(entry, t),];
 for (const [key, value] of Object.entries(meta)) {if (!KNOWN.has(key) && value !== null && typeof value !== "object") {rows.push([key, EXTRA_KEYS[key] ? t(EXTRA_KEYS[key]) : key, String(value)]);
 }
 }
 const nodes = [];
 for (const [key, term, value] of rows) {if (value === undefined || value === null || value === "") continue;
-const dd = el("dd", {}, ...(key === "page" ? messageText(value) : [String(value)]));
+const dd = el("dd", {}, ...detailValue(key, value, t));
+dd.dataset.detail = key;
 if (key === "identity") dd.dataset.verified = String(Boolean(meta.identity_verified));
 if (key === "browser" && meta.browser) dd.title = String(meta.browser);
 nodes.push(el("dt", { text: term }), dd);
 }
 dl.replaceChildren(...nodes);
+}
+function detailValue(key, value, t) {if (key === "page") return messageText(value);
+if (key === "rating") return ratingNodes(value, t);
+if (key === "email" && EMAIL.test(value)) return [el("a", { href: `mailto:${value}`, text: String(value) })];
+return [String(value)];
 }
 function typingText(typists, t) {if (!typists.length) return "";
 const names = typists.map((typist) => {if (typist.role === "user") return t("theVisitor");
@@ -562,6 +797,15 @@ return typist.name || t("theAutomaticReply");
 });
 if (names.length === 1) return t("typingOne", { name: names[0] });
 return t("typingMany", { names: names.slice(0, -1).join(", "), last: names[names.length - 1] });
+}
+function renderAvailability(list, websites, t) {const known = (Array.isArray(websites) ? websites : []).filter((site) => site && site.availability && typeof site.availability.open === "boolean",);
+list.replaceChildren(...known.map((site) => {const open = site.availability.open;
+const text = t(open ? "websiteOpen" : "websiteClosed", { name: site.name });
+const item = el("li", { className: "lc-hours-item", text });
+item.dataset.open = String(open);
+return item;
+}),);
+return known.length;
 }
 
 // dashboard/main.js
@@ -572,7 +816,7 @@ const HASH = /^#conversation=([\w-]+)$/;
 const config = JSON.parse(document.getElementById("livechat-dashboard-config").textContent);
 const t = translator(config.strings);
 const $ = (id) => document.getElementById(id);
-const ui = {layout: $("lc-layout"),back: $("lc-back"),messages: $("lc-messages"),visitorBox: $("lc-visitor-box"),notifyWhere: $("lc-notify-where"),connection: $("lc-connection"),list: $("lc-list"),empty: $("lc-inbox-empty"),filter: $("lc-filter"),unreadTotal: $("lc-unread-total"),conversation: $("lc-conversation"),placeholder: $("lc-placeholder"),title: $("lc-title"),subtitle: $("lc-subtitle"),log: $("lc-log"),typing: $("lc-typing"),reply: $("lc-reply"),input: $("lc-input"),details: $("lc-details"),assign: $("lc-assign"),resolve: $("lc-resolve"),reopen: $("lc-reopen"),};
+const ui = {layout: $("lc-layout"),back: $("lc-back"),messages: $("lc-messages"),visitorBox: $("lc-visitor-box"),notifyWhere: $("lc-notify-where"),connection: $("lc-connection"),list: $("lc-list"),empty: $("lc-inbox-empty"),filter: $("lc-filter"),unreadTotal: $("lc-unread-total"),conversation: $("lc-conversation"),placeholder: $("lc-placeholder"),title: $("lc-title"),subtitle: $("lc-subtitle"),log: $("lc-log"),typing: $("lc-typing"),reply: $("lc-reply"),input: $("lc-input"),details: $("lc-details"),assign: $("lc-assign"),resolve: $("lc-resolve"),reopen: $("lc-reopen"),actions: $("lc-assign").parentElement,send: $("lc-send"),attach: $("lc-attach"),file: $("lc-file"),dropHint: $("lc-drop-hint"),readOnly: $("lc-readonly"),previousBox: $("lc-previous-box"),previous: $("lc-previous"),hours: $("lc-hours"),ratings: $("lc-ratings"),ratingsTables: $("lc-ratings-tables"),ratingsLoading: $("lc-ratings-loading"),};
 const baseTitle = document.title;
 const typingTimeoutMs = (config.typingTimeout || 10) * 1000 + 2000;
 const timers = { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (id) => clearTimeout(id) };
@@ -580,16 +824,21 @@ const inbox = new Inbox();
 const leader = new TabLeader();
 const notifier = new Notifier($("lc-notify"), leader, t);
 let selected = null;
+let returnTo = null;
+let connection = "connecting";
 let outgoingTyping = { conversationId: null, sentAt: 0, idle: null };
 const socket = new AgentSocket(config.socketPath, {onEvent: handle,onState: (state) => {ui.connection.dataset.state = state;
 ui.connection.textContent = STATES[state] ? t(STATES[state]) : state;
-ui.reply.querySelector("button").disabled = state === "logged-out" || state === "forbidden";
+connection = state;
+renderReplyBox();
 if (state !== "online") sync.reset();
 },baseDelay: config.reconnectBaseDelay,heartbeatInterval: config.heartbeatInterval,heartbeat: () => sync.heartbeat(),});
 const send = (frame) => socket.send(frame);
 const sync = new InboxSync({ inbox, send, selected: () => selected, env: timers });
 const replies = new Replies({ send, env: timers });
+const uploads = new Uploads({url: (conversationId) => `${config.apiRoot}agent/conversations/${encodeURIComponent(conversationId)}/attachments/`,csrfToken,onChange: uploadChanged,onStored: (message) => handlers.chat_message(message),});
 const handlers = {ready(event) {inbox.me = event.agent;
+ui.hours.hidden = !renderAvailability(ui.hours, event.websites, t);
 if (selected) sync.requestHistory(selected);
 replies.resend();
 },conversations(event) {sync.conversations(event);
@@ -609,6 +858,7 @@ notifier.newConversation(event.conversation);
 renderInbox();
 },history(event) {inbox.upsert(event.conversation);
 replies.confirm(event.messages);
+uploads.confirm(event.messages);
 inbox.addHistory(event.conversation_id, event.messages);
 if (event.has_more) sync.requestHistory(event.conversation_id);
 else sync.answered(event.conversation_id);
@@ -617,6 +867,7 @@ markRead();
 },chat_message(message) {const id = message.conversation_id;
 if (!inbox.conversations.has(id)) socket.send({ type: "conversation", conversation_id: id });
 replies.confirm([message]);
+uploads.confirm([message]);
 inbox.addMessage(message);
 sync.message(message);
 inbox.setTyping({ conversation_id: id, role: message.role, agent: null, is_typing: false }, 0);
@@ -639,6 +890,8 @@ renderInbox();
 },error(event) {const reply = event.client_id ? replies.refused(event) : undefined;
 if (reply) refresh(reply.conversationId);
 if (!reply || reply.failed) showAlert(event.message || event.code);
+},ratings(event) {renderRatings(ui.ratingsTables, event, t, document.documentElement.lang || undefined);
+ui.ratingsLoading.hidden = true;
 },pong() {},};
 function statusNote(event) {const resolved = event.status === "resolved";
 if (event.by) return t(resolved ? "resolvedBy" : "reopenedBy", { name: event.by.name });
@@ -650,21 +903,24 @@ if (handler) handler(event);
 function wantedConversation() {const match = HASH.exec(location.hash);
 return match ? match[1] : null;
 }
-function select(conversationId) {ui.layout.dataset.view = "conversation";
+function select(conversationId, earlierOf = null) {ui.layout.dataset.view = "conversation";
 if (selected === conversationId) return;
 stopTyping();
 selected = conversationId;
-if (location.hash !== `#conversation=${conversationId}`) {history.replaceState(null, "", `#conversation=${conversationId}`);
+returnTo = earlierOf && earlierOf !== conversationId ? earlierOf : null;
+if (!returnTo && location.hash !== `#conversation=${conversationId}`) {history.replaceState(null, "", `#conversation=${conversationId}`);
 }
 ui.messages.replaceChildren();
 if (!inbox.conversations.has(conversationId)) socket.send({ type: "conversation", conversation_id: conversationId });
 sync.requestHistory(conversationId);
 refresh(conversationId);
-ui.input.focus();
+if (returnTo) $("lc-readonly-back").focus();
+else ui.input.focus();
 }
-function backToList() {const closed = selected;
+function backToList() {const closed = returnTo || selected;
 stopTyping();
 selected = null;
+returnTo = null;
 ui.layout.dataset.view = "list";
 history.replaceState(null, "", location.pathname + location.search);
 refresh(null);
@@ -713,7 +969,10 @@ ui.assign.disabled = Boolean(mine);
 ui.assign.textContent = t(mine ? "assignedToYou" : "assignToMe");
 ui.resolve.hidden = entry.status === "resolved";
 ui.reopen.hidden = entry.status !== "resolved";
+ui.actions.hidden = Boolean(returnTo);
+renderReplyBox();
 renderDetails(ui.details, entry, t);
+ui.previousBox.hidden = renderPrevious(ui.previous, entry.previous, t) === 0;
 renderThread(entry);
 ui.typing.textContent = typingText(inbox.typists(selected), t);
 }
@@ -728,7 +987,25 @@ ui.messages.insertBefore(node, after || null);
 for (const item of replies.forConversation(entry.conversation_id)) {const message = { role: "agent", sender_name: inbox.me?.name, message: item.message, client_id: item.clientId };
 ui.messages.append(renderMessage(message, { pending: true, failed: item.failed, error: item.error, t }));
 }
+for (const item of uploads.forConversation(entry.conversation_id)) ui.messages.append(renderUpload(item, t));
 if (nearBottom) ui.log.scrollTop = ui.log.scrollHeight;
+}
+function renderReplyBox() {const closed = connection === "logged-out" || connection === "forbidden";
+ui.readOnly.hidden = !returnTo;
+ui.input.disabled = Boolean(returnTo);
+ui.attach.disabled = Boolean(returnTo) || closed;
+ui.send.disabled = Boolean(returnTo) || closed;
+}
+function uploadChanged(item) {if (item.conversationId !== selected) return;
+const node = [...ui.messages.querySelectorAll("[data-upload]")].find((n) => n.dataset.upload === item.clientId);
+if (item.done) {if (node) node.remove();
+return;
+}
+if (!node || item.failed || !showProgress(node, item)) renderConversation();
+}
+function upload(files) {if (!selected || returnTo || connection === "logged-out" || connection === "forbidden") return;
+for (const file of files) uploads.add(selected, file, newClientId());
+renderConversation();
 }
 function refresh(conversationId) {renderInbox();
 if (conversationId === selected) renderConversation();
@@ -763,7 +1040,44 @@ ui.reply.requestSubmit();
 });
 ui.log.addEventListener("click", (event) => {const button = event.target.closest("[data-retry]");
 if (button && replies.retry(button.dataset.retry)) renderConversation();
+const again = event.target.closest("[data-retry-upload]");
+if (again && uploads.retry(again.dataset.retryUpload)) renderConversation();
 });
+ui.attach.addEventListener("click", () => ui.file.click());
+ui.file.addEventListener("change", () => {upload([...ui.file.files]);
+ui.file.value = "";
+});
+ui.input.addEventListener("paste", (event) => {const images = [...(event.clipboardData?.files || [])].filter((file) => file.type.startsWith("image/"));
+if (!images.length) return;
+event.preventDefault();
+upload(images);
+});
+const carriesFiles = (event) => [...(event.dataTransfer?.types || [])].includes("Files");
+ui.conversation.addEventListener("dragover", (event) => {if (!carriesFiles(event) || returnTo) return;
+event.preventDefault();
+event.dataTransfer.dropEffect = "copy";
+ui.dropHint.hidden = false;
+});
+ui.conversation.addEventListener("dragleave", (event) => {if (!ui.conversation.contains(event.relatedTarget)) ui.dropHint.hidden = true;
+});
+ui.conversation.addEventListener("drop", (event) => {ui.dropHint.hidden = true;
+if (!carriesFiles(event)) return;
+event.preventDefault();
+upload([...event.dataTransfer.files]);
+});
+ui.previous.addEventListener("click", (event) => {const button = event.target.closest("[data-previous-id]");
+if (button) select(button.dataset.previousId, returnTo || selected);
+});
+$("lc-readonly-back").addEventListener("click", () => returnTo && select(returnTo));
+$("lc-ratings-open").addEventListener("click", () => {ui.ratings.showModal();
+askRatings();
+});
+$("lc-ratings-refresh").addEventListener("click", askRatings);
+$("lc-ratings-close").addEventListener("click", () => ui.ratings.close());
+function askRatings() {if (socket.send({ type: "ratings" })) ui.ratingsLoading.hidden = ui.ratingsTables.childElementCount > 0;
+}
+const emailPreference = new EmailPreference({select: $("lc-email-pref"),url: `${config.apiRoot}agent/preferences/`,onError: (reason) => showAlert(reason || t("preferenceNotSaved")),});
+emailPreference.load().then((shown) => ($("lc-email-pref-field").hidden = !shown));
 ui.input.addEventListener("input", () => (ui.input.value ? typed() : stopTyping()));
 ui.input.addEventListener("blur", stopTyping);
 ui.assign.addEventListener("click", () => socket.send({ type: "assign", conversation_id: selected }));
