@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,11 @@ import django
 SECRET_KEY = "tests-only-not-secret"
 DEBUG = False
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+# Files a test stores without its own storage (attachments) land in a temporary folder,
+# never in the checkout.
+MEDIA_ROOT = str(
+    Path(os.environ.get("LIVECHAT_TEST_TMPDIR") or tempfile.gettempdir()) / "livechat-test-media"
+)
 # Tests make many users; PBKDF2 costs ~0.2 s a password.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 INSTALLED_APPS = [
