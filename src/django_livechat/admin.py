@@ -392,6 +392,23 @@ class MessageAdmin(WrappedContentMixin, ReadOnlyAdminMixin, WebsiteScopedAdmin):
         return obj.conversation.website.name
 
 
+#: The attachment admin's fields, all read only.
+ATTACHMENT_FIELDS: tuple[str, ...] = (
+    "id",
+    "conversation",
+    "message",
+    "role",
+    "uploaded_by",
+    "name",
+    "download",
+    "content_type",
+    "size",
+    "sha256",
+    "status",
+    "created_at",
+)
+
+
 @admin.register(Attachment)
 class AttachmentAdmin(ReadOnlyAdminMixin, WebsiteScopedAdmin):
     """Files sent in conversations, read-only like messages. The file is linked through
@@ -402,34 +419,9 @@ class AttachmentAdmin(ReadOnlyAdminMixin, WebsiteScopedAdmin):
     list_filter = ["status", "role", ("conversation__website", WebsiteListFilter), "created_at"]
     search_fields = ["name", "sha256", "conversation__id"]
     list_select_related = ["conversation__website"]
-    readonly_fields = [
-        "id",
-        "conversation",
-        "message",
-        "role",
-        "uploaded_by",
-        "name",
-        "download",
-        "content_type",
-        "size",
-        "sha256",
-        "status",
-        "created_at",
-    ]
-    fields = [
-        "id",
-        "conversation",
-        "message",
-        "role",
-        "uploaded_by",
-        "name",
-        "download",
-        "content_type",
-        "size",
-        "sha256",
-        "status",
-        "created_at",
-    ]
+    # Everything is shown, nothing is editable: attachments are evidence.
+    fields = ATTACHMENT_FIELDS
+    readonly_fields = ATTACHMENT_FIELDS
 
     @admin.display(description=_("website"), ordering="conversation__website__name")
     def website(self, obj: Attachment) -> str:

@@ -320,6 +320,21 @@ class AgentAttachmentsView(UploadView, AgentAPIView):
         return Response({"message": result.message}, status=201 if result.created else 200)
 
 
+#: The path and query parameters of both serving views (the file and its thumbnail).
+FILE_PARAMETERS = [
+    OpenApiParameter(
+        "attachment_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The attachment."
+    ),
+    OpenApiParameter(
+        "sig",
+        OpenApiTypes.STR,
+        OpenApiParameter.QUERY,
+        required=False,
+        description="The signature of the URL.",
+    ),
+]
+
+
 class AttachmentFileView(LivechatAPIView):
     """``GET``: an attachment's file, for a signed URL's holder or an agent of its website."""
 
@@ -336,21 +351,7 @@ class AttachmentFileView(LivechatAPIView):
             "use it unsigned with their session. Raster images and thumbnails are served "
             "inline, everything else as a download; never HTML or SVG."
         ),
-        parameters=[
-            OpenApiParameter(
-                "attachment_id",
-                OpenApiTypes.UUID,
-                OpenApiParameter.PATH,
-                description="The attachment.",
-            ),
-            OpenApiParameter(
-                "sig",
-                OpenApiTypes.STR,
-                OpenApiParameter.QUERY,
-                required=False,
-                description="The signature of the URL.",
-            ),
-        ],
+        parameters=FILE_PARAMETERS,
         responses={
             (200, "application/octet-stream"): OpenApiResponse(
                 OpenApiTypes.BINARY, description="The file (its own content type)."
@@ -379,21 +380,7 @@ class AttachmentThumbnailView(AttachmentFileView):
         operation_id="livechat_get_attachment_thumbnail",
         summary="An image attachment's thumbnail",
         description="At most 320 pixels a side, PNG or JPEG; granted as the file is.",
-        parameters=[
-            OpenApiParameter(
-                "attachment_id",
-                OpenApiTypes.UUID,
-                OpenApiParameter.PATH,
-                description="The attachment.",
-            ),
-            OpenApiParameter(
-                "sig",
-                OpenApiTypes.STR,
-                OpenApiParameter.QUERY,
-                required=False,
-                description="The signature of the URL.",
-            ),
-        ],
+        parameters=FILE_PARAMETERS,
         responses={
             (200, "image/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The thumbnail."),
             400: OpenApiResponse(ERROR, description="INVALID_MESSAGE: not an attachment id."),
