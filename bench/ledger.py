@@ -231,6 +231,8 @@ def _count_receiver(ledger: Ledger, receiver: Visitor | Dashboard) -> None:
     ledger.repaired += counts.repaired
     ledger.repairs += counts.repairs
     ledger.doubled += counts.doubled
+    for double in getattr(counts, "doubles", []):
+        ledger.problem(double)
 
 
 def _check_stored(ledger: Ledger, stored: Stored) -> None:

@@ -79,6 +79,7 @@ class Counts:
     redelivered: int = 0  # a seq it already had, arriving again (harmless)
     doubled: int = 0  # two live copies of one message, or two messages under one seq
     errors: list[str] = field(default_factory=list)
+    doubles: list[str] = field(default_factory=list)  # the first few doubled, described
 
 
 async def open_socket(
@@ -301,7 +302,12 @@ class Visitor:
                     f"socket {self.index}: seq {seq} is {known.message_id} and {message_id}"
                 )
             elif live and known.live and not self._resent(event):
-                self.counts.doubled += 1  # the same live frame twice
+                self.counts.doubled += 1  # the same live frame twice, not asked for
+                if len(self.counts.doubles) < 5:
+                    self.counts.doubles.append(
+                        f"socket {self.index}: seq {seq} ({event['role']}, "
+                        f"{event.get('client_id')}) came live twice"
+                    )
             else:
                 self.counts.redelivered += 1
             return
@@ -316,7 +322,13 @@ class Visitor:
         self._settle(event)
 
     def _resent(self, event: dict[str, Any]) -> bool:
-        exchange = self.exchanges.get(event.get("client_id") or "")
+        """Whether a second live copy is the answer to a retry: a retried message's
+        acknowledgement repeats the message and its stored reply, to the sender only."""
+        client_id = event.get("client_id") or ""
+        if event.get("role") == "assistant" and client_id.startswith("auto:"):
+            exchange = self.by_message_id.get(client_id[5:])
+        else:
+            exchange = self.exchanges.get(client_id)
         return exchange is not None and exchange.resent > 0
 
     def _settle(self, event: dict[str, Any]) -> None:
