@@ -28,7 +28,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from django_livechat.models import (
@@ -478,7 +478,13 @@ class EmailOutboxAdmin(SuperuserOnlyMixin, ReadOnlyAdminMixin, admin.ModelAdmin)
             attempts=0, claimed_until=None, send_after=timezone.now()
         )
         self.message_user(
-            request, gettext("%(count)d email(s) will be sent again.") % {"count": count}
+            request,
+            ngettext(
+                "%(count)d email will be sent again.",
+                "%(count)d emails will be sent again.",
+                count,
+            )
+            % {"count": count},
         )
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:

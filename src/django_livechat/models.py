@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import Storage, storages
 from django.core.signals import setting_changed
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.dispatch import receiver
 from django.utils.functional import LazyObject, empty
@@ -368,6 +368,22 @@ class Website(models.Model):
         default=True,
         help_text=_("Email the agents about a new conversation when none of them is online."),
     )
+    auto_assign = models.BooleanField(
+        _("assign automatically"),
+        default=False,
+        help_text=_(
+            "Assign each new conversation to one of the agents online, in turn (round robin)."
+        ),
+    )
+    retention_days = models.PositiveIntegerField(
+        _("keep conversations for (days)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Conversations with no message for this many days are deleted by "
+            "livechat_apply_retention; blank: LIVECHAT['RETENTION_DAYS'] (by default, for ever)."
+        ),
+    )
 
     class Meta:
         verbose_name = _("website")
@@ -455,6 +471,11 @@ class Conversation(models.Model):
     )
     rating_comment = models.TextField(_("rating comment"), blank=True)
     rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
+    # The agent's workspace (issue 12).
+    assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
+    labels = models.ManyToManyField(
+        "Label", blank=True, related_name="conversations", verbose_name=_("labels")
+    )
 
     class Meta:
         verbose_name = _("conversation")
@@ -629,6 +650,15 @@ class AgentPresence(models.Model):
         verbose_name=_("agent"),
     )
     expires_at = models.DateTimeField(_("expires at"), db_index=True)
+    # The conversation this dashboard has open, for the other agents to see (issue 12).
+    viewing = models.ForeignKey(
+        "Conversation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("viewing"),
+    )
 
     class Meta:
         verbose_name = _("agent presence")
@@ -829,3 +859,125 @@ class AgentPreference(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+# --- Issue 12: the agent's workspace (canned replies, private notes, labels).
+
+
+class CannedReply(models.Model):
+    """A prepared answer an agent inserts with ``/shortcut``: a website's (``owner`` empty,
+    shared by its agents) or an agent's own (``owner`` set; ``website`` empty: on every
+    website they serve). Its text may hold placeholders such as ``{visitor_name}``."""
+
+    website = models.ForeignKey(
+        Website,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="canned_replies",
+        verbose_name=_("website"),
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="livechat_canned_replies",
+        verbose_name=_("owner"),
+    )
+    shortcut = models.SlugField(_("shortcut"), max_length=40, allow_unicode=True)
+    text = models.TextField(_("text"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("canned reply")
+        verbose_name_plural = _("canned replies")
+        ordering = ["shortcut"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["website", "shortcut"],
+                condition=models.Q(owner__isnull=True),
+                name="livechat_canned_website_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["owner", "website", "shortcut"],
+                condition=models.Q(owner__isnull=False),
+                name="livechat_canned_owner_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"/{self.shortcut}"
+
+    def clean(self) -> None:
+        # Not a CheckConstraint: its keyword differs between the Django releases supported.
+        if self.website_id is None and self.owner_id is None:
+            raise ValidationError(_("A canned reply belongs to a website, an agent, or both."))
+
+
+class Note(models.Model):
+    """A private note on a conversation: agents only. Not a :class:`Message`, so that no
+    visitor path (socket, HTTP, history, email) can carry it, and visitors' ``seq``
+    stays without holes."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    conversation = models.ForeignKey(
+        Conversation,
+        on_delete=models.CASCADE,
+        related_name="notes",
+        verbose_name=_("conversation"),
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="livechat_notes",
+        verbose_name=_("author"),
+    )
+    text = models.TextField(_("text"))
+    client_id = models.CharField(_("client id"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("private note")
+        verbose_name_plural = _("private notes")
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["conversation", "created_at"], name="livechat_note_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "author", "client_id"],
+                condition=~models.Q(client_id=""),
+                name="livechat_note_client_id_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class Label(models.Model):
+    """A website's label for conversations (``billing``, ``bug``...)."""
+
+    website = models.ForeignKey(
+        Website, on_delete=models.CASCADE, related_name="labels", verbose_name=_("website")
+    )
+    name = models.CharField(_("name"), max_length=40)
+    color = models.CharField(
+        _("colour"),
+        max_length=7,
+        blank=True,
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("A colour such as #1f6feb."))],
+    )
+
+    class Meta:
+        verbose_name = _("label")
+        verbose_name_plural = _("labels")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["website", "name"], name="livechat_label_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

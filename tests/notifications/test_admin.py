@@ -60,10 +60,12 @@ def test_a_failed_email_shows_its_error_and_can_be_tried_again():
     client = client_for(admin)
     page = client.get(reverse("admin:django_livechat_emailoutbox_changelist"))
     assert "no such user" in page.content.decode()
-    client.post(
+    answer = client.post(
         reverse("admin:django_livechat_emailoutbox_changelist"),
         {"action": "send_again", "_selected_action": [failed.pk, sent.pk]},
+        follow=True,
     )
+    assert "1 email will be sent again." in answer.content.decode()
     failed.refresh_from_db()
     sent.refresh_from_db()
     assert failed.attempts == 0 and failed.send_after <= timezone.now()

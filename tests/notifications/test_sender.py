@@ -61,7 +61,7 @@ def test_the_command_sends_what_is_due(outbox):
     enqueue("later", send_after=timezone.now() + timedelta(hours=1))
     out = StringIO()
     call_command("livechat_send_emails", stdout=out)
-    assert out.getvalue().strip() == "Sent 1 email(s)."
+    assert out.getvalue().strip() == "Sent 1 email."
     assert len(outbox) == 1
     assert EmailOutbox.objects.filter(sent_at__isnull=True).count() == 1
 

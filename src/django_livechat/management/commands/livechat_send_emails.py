@@ -38,7 +38,7 @@ class Command(BaseCommand):
         while True:
             sent = sender.run_once(digests=digest)
             if options["verbosity"] > 0 and (sent or every is None):
-                self.stdout.write(f"Sent {sent} email(s).")
+                self.stdout.write(f"Sent {sent} email{'' if sent == 1 else 's'}.")
             if every is None:
                 return
             time.sleep(max(every, 0.1))
