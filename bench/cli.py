@@ -21,7 +21,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from bench import experiments, idle, phases, report, storm, throughput
+from bench import experiments, idle, phases, report, search, storm, throughput
 from bench.phases import Context, PhaseResult
 from bench.server import ROOT, raise_open_files
 from bench.services import Services
@@ -33,6 +33,7 @@ RUNNERS: dict[str, phases.Runner] = {
     "processes": throughput.run,
     "storm": storm.run,
     "idle": idle.run,
+    "search": search.run,
 }
 # The phases whose ratio the project holds to the target (throughput.TARGET_RATIO).
 TARGETED = ("pipeline", "dashboard")
@@ -69,6 +70,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--idle-sockets", type=int, default=10000, help="idle sockets (10000)")
     parser.add_argument(
         "--idle-hold", type=float, default=5.0, help="seconds the idle sockets stay open (5)"
+    )
+    parser.add_argument(
+        "--search-messages",
+        type=int,
+        default=search.MESSAGES,
+        help=f"messages the search phase loads ({search.MESSAGES})",
     )
     parser.add_argument(
         "--redis-url",
@@ -151,6 +158,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error("--drop-events takes a fraction from 0 to 1")
     if args.storm_sockets < 1 or args.idle_sockets < 1 or args.idle_hold < 0:
         parser.error("--storm-sockets and --idle-sockets must be >= 1, --idle-hold >= 0")
+    if args.search_messages < 1000:
+        parser.error("--search-messages must be >= 1000")
     if args.storm_inflight < 0:
         parser.error("--storm-inflight must be >= 0")
     if args.output is None:
@@ -193,6 +202,8 @@ def main(argv: list[str] | None = None) -> int:
             description = backend.description if backend else {}
             print()
             print(report.phase_text(result, description), flush=True)
+            if spec.kind == "search":
+                print(search.report_table(result), flush=True)
             results["phases"][spec.key] = result.as_dict() | {"setup": description}
             if not result.ok:
                 failures.append(f"{spec.key}: errors or a failed loss check (see above)")
@@ -319,6 +330,7 @@ def describe(args: argparse.Namespace, source: dict[str, Any]) -> dict[str, Any]
         "storm_inflight": args.storm_inflight,
         "idle_sockets": args.idle_sockets,
         "idle_hold": args.idle_hold,
+        "search_messages": args.search_messages,
         "compression": args.compression,
         "instrument": args.instrument,
         "profile": args.profile,

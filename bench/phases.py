@@ -10,9 +10,11 @@ dashboard     visitors plus one agent dashboard against echo + watcher   *embedd
 processes     the pipeline on 1 and on 2 server processes                *redis*
 storm         5,000 sockets rejoin at once after the server is killed    embedded, *redis*
 idle          server memory with 10,000 idle sockets, pipeline vs echo   embedded, *redis*
+search        agents' search on 100,000 messages vs an indexed lookup    *embedded*, redis
 ============  =========================================================  ===================
 
-``redis`` alone means ``pipeline@redis``. Thousands of sockets go to Redis by default:
+``redis`` alone means ``pipeline@redis``; ``search`` alone means both of its backends
+(SQLite, and PostgreSQL: ``search@redis``). Thousands of sockets go to Redis by default:
 Channels' in-memory layer scans every channel and group on each call, so joining
 thousands of sockets to it takes minutes (``storm@embedded``, ``idle@embedded``).
 
@@ -40,8 +42,9 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "processes": (REDIS, (REDIS,)),
     "storm": (REDIS, (EMBEDDED, REDIS)),
     "idle": (REDIS, (EMBEDDED, REDIS)),
+    "search": (EMBEDDED, (EMBEDDED, REDIS)),
 }
-ALIASES = {"redis": "pipeline@redis"}
+ALIASES = {"redis": "pipeline@redis", "search": "search@embedded,search@redis"}
 DEFAULT = "pipeline,pipeline@redis,dashboard,processes,storm,idle"
 
 
@@ -59,8 +62,9 @@ class PhaseSpec:
 def parse(text: str) -> list[PhaseSpec]:
     """``--phases``: comma-separated ``KIND[@BACKEND]``; ValueError says what is wrong."""
     specs: list[PhaseSpec] = []
-    for raw in text.split(","):
-        name = ALIASES.get(raw.strip(), raw.strip())
+    names = [n for raw in text.split(",") for n in ALIASES.get(raw.strip(), raw).split(",")]
+    for raw in names:
+        name = raw.strip()
         if not name:
             continue
         kind, _, backend = name.partition("@")

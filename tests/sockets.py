@@ -89,7 +89,11 @@ class Visitor(Socket):
 
 
 class Dashboard(Socket):
-    """An agent's dashboard socket, its user put in the scope as AuthMiddleware would."""
+    """An agent's dashboard socket, its user put in the scope as AuthMiddleware would.
+
+    ``agents`` frames (who is online on a website, and where) arrive after ``ready`` and
+    whenever agents come, go or open a conversation: :meth:`recv` sets them aside in
+    :attr:`agents` and :meth:`recv_agents` waits for them."""
 
     def __init__(self, user: Any, origin: str | None = HOST_ORIGIN) -> None:
         super().__init__(DASHBOARD_PATH, origin)
@@ -97,6 +101,7 @@ class Dashboard(Socket):
             self.ws.scope["user"] = user
         self.ready: dict[str, Any] = {}
         self.inbox: list[dict[str, Any]] = []
+        self.agents: list[dict[str, Any]] = []
 
     async def __aenter__(self) -> Dashboard:
         connected, _ = await self.ws.connect()
@@ -108,7 +113,30 @@ class Dashboard(Socket):
         self.inbox = snapshot["conversations"]
         self.ratings = await self.recv()
         assert self.ratings["type"] == "ratings", self.ratings
+        # Then one agents frame per website (and, any time, the website's when its agents
+        # come, go or open a conversation).
+        while len(self.agents) < len(self.ready["websites"]):
+            event = await super().recv()
+            assert event["type"] == "agents", event
+            self.agents.append(event)
+        # The frame that tells the website's dashboards this one came is in by now, mostly.
+        await self.nothing(0.05)
         return self
+
+    async def recv(self, timeout: float = 3) -> dict[str, Any]:
+        while True:
+            event = await super().recv(timeout)
+            if event.get("type") != "agents":
+                return event
+            self.agents.append(event)
+
+    async def recv_agents(self, timeout: float = 3) -> dict[str, Any]:
+        """The next ``agents`` frame (one set aside earlier first); fails on any other."""
+        if self.agents:
+            return self.agents.pop(0)
+        event = await super().recv(timeout)
+        assert event["type"] == "agents", event
+        return event
 
     async def recv_type(self, wanted: str, timeout: float = 3) -> dict[str, Any]:
         """The next event of type ``wanted``, skipping the responder's typing events."""
@@ -132,7 +160,11 @@ class Dashboard(Socket):
         return {e["type"]: e for e in events}
 
     async def nothing(self, timeout: float = 0.3) -> None:
-        assert await self.ws.receive_nothing(timeout=timeout)
+        """Nothing but ``agents`` frames (set aside) for ``timeout`` seconds."""
+        while not await self.ws.receive_nothing(timeout=timeout):
+            event = await super().recv()
+            assert event["type"] == "agents", event
+            self.agents.append(event)
 
     async def usable(self) -> None:
         await self.send(type="ping")

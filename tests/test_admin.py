@@ -8,7 +8,7 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from demo.demo_data import AGENT_PERMISSIONS
-from django_livechat.models import Conversation, Message, Website
+from django_livechat.models import Conversation, Message, Note, Website
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
@@ -144,8 +144,9 @@ def test_conversation_change_page_is_read_only_with_messages_inline(admin_client
     content = response.content.decode()
     assert "Where is my parcel?" in content
     assert "Your parcel left the warehouse today." in content
-    (inline,) = response.context["inline_admin_formsets"]
+    inline, notes = response.context["inline_admin_formsets"]
     assert inline.formset.model is Message
+    assert notes.formset.model is Note
     assert [form.instance for form in inline.formset.forms] == chat["messages"]
     assert not inline.has_add_permission
 
@@ -319,6 +320,19 @@ def test_a_websites_hours_and_form_are_edited_and_validated(admin_client, chat):
     assert admin_client.post(url, blank).status_code == 302
     shop.refresh_from_db()
     assert (shop.business_hours, shop.closed_dates, shop.prechat_fields) == ({}, [], [])
+
+
+def test_a_websites_round_robin_and_retention_are_edited_and_validated(admin_client, chat):
+    url = change_url(chat["shop"])
+    page = admin_client.get(url).content.decode()
+    assert ">Assignment and retention<" in page
+    response = admin_client.post(url, website_form_data(retention_days="0"))
+    assert response.status_code == 200
+    assert set(response.context["adminform"].form.errors) == {"retention_days"}
+    good = website_form_data(auto_assign="on", retention_days="90")
+    assert admin_client.post(url, good).status_code == 302
+    shop = Website.objects.get(pk=chat["shop"].pk)
+    assert (shop.auto_assign, shop.retention_days) == (True, 90)
 
 
 def test_a_conversation_shows_the_visitors_contact_answers_and_rating(admin_client, chat):

@@ -144,6 +144,8 @@ BAD_VALUES = [
     ("ATTACHMENT_MAX_SIZE", "E048", [0, -1, 1.5, "10", None, True]),
     ("ATTACHMENT_TYPES", "E049", ["image/png", ["png"], ["Image/PNG"], [None], None]),
     ("ATTACHMENT_URL_MAX_AGE", "E051", [0, -1, 1.5, "60", None]),
+    ("ATTACHMENT_PENDING_MAX_AGE", "E054", [0, 59, -1, "3600", None, True]),
+    ("RETENTION_DAYS", "E053", [0, -1, 1.5, "30", True]),
 ]
 
 GOOD_VALUES = [
@@ -197,6 +199,8 @@ GOOD_VALUES = [
     ("ATTACHMENT_MAX_SIZE", [1, 10 * 1024 * 1024]),
     ("ATTACHMENT_TYPES", [[], ["image/png"], ("application/pdf", "image/svg+xml")]),
     ("ATTACHMENT_URL_MAX_AGE", [1, 86400]),
+    ("ATTACHMENT_PENDING_MAX_AGE", [60, 90.5, 3600]),
+    ("RETENTION_DAYS", [None, 1, 365]),
 ]
 
 

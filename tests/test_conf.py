@@ -5,8 +5,11 @@ import uuid
 import pytest
 from django.conf import settings
 from django.test import override_settings
+from django.utils import translation
+from django.utils.functional import Promise
 
 from django_livechat.conf import (
+    DEFAULT_AUTO_RESPONSE_AWAY_TEXT,
     DEFAULT_AUTO_RESPONSE_CLOSED_TEXT,
     DEFAULT_AUTO_RESPONSE_TEXT,
     DEFAULTS,
@@ -17,7 +20,7 @@ EXPECTED_DEFAULTS = {
     "AUTO_RESPONSE_ENABLED": True,
     "AUTO_RESPONSE_TEXT": DEFAULT_AUTO_RESPONSE_TEXT,
     "AUTO_RESPONSE_CLOSED_TEXT": DEFAULT_AUTO_RESPONSE_CLOSED_TEXT,
-    "AUTO_RESPONSE_AWAY_TEXT": None,
+    "AUTO_RESPONSE_AWAY_TEXT": DEFAULT_AUTO_RESPONSE_AWAY_TEXT,
     "RESPONDER": "django_livechat.responders.acknowledge",
     "RESPONDER_TIMEOUT": 10.0,
     "RESPONDER_ERRORS_TO_VISITOR": True,
@@ -62,6 +65,7 @@ EXPECTED_DEFAULTS = {
     ],
     "ATTACHMENT_SCANNER": None,
     "ATTACHMENT_URL_MAX_AGE": 86400,
+    "ATTACHMENT_PENDING_MAX_AGE": 3600.0,
     "EMAIL_FOLLOWUP_DELAY": 300.0,
     "EMAIL_FROM": None,
     "EMAIL_SEND_INTERVAL": 10.0,
@@ -69,6 +73,7 @@ EXPECTED_DEFAULTS = {
     "EMAIL_SENDER_ENABLED": True,
     "EMAIL_DIGEST_HOUR": 8,
     "EMAIL_BASE_URL": None,
+    "RETENTION_DAYS": None,
 }
 
 
@@ -82,7 +87,8 @@ def test_defaults_are_documented_here():
 def test_default(name, expected):
     value = getattr(livechat_settings, name)
     assert value == expected
-    assert type(value) is type(expected)
+    # A translated default is read as text in the active language.
+    assert type(value) is (str if isinstance(expected, Promise) else type(expected))
 
 
 def test_visitor_tokens_expire_after_30_days_unless_set_to_none():
@@ -95,6 +101,17 @@ def test_default_text():
     assert DEFAULT_AUTO_RESPONSE_TEXT == (
         "Thank you for your message. A support agent will respond to you shortly."
     )
+
+
+def test_the_default_away_text_is_translated():
+    english = (
+        "Thanks for your message! No one is available right now; we will reply as soon as we can."
+    )
+    assert english == livechat_settings.AUTO_RESPONSE_AWAY_TEXT
+    with translation.override("de"):
+        assert livechat_settings.AUTO_RESPONSE_AWAY_TEXT not in ("", english)
+    with override_settings(LIVECHAT={"AUTO_RESPONSE_AWAY_TEXT": None}):
+        assert livechat_settings.AUTO_RESPONSE_AWAY_TEXT is None
 
 
 def test_no_livechat_setting_at_all_gives_the_defaults():
@@ -176,6 +193,7 @@ OVERRIDES = [
     ("ATTACHMENT_TYPES", ("image/png",), ["image/png"]),
     ("ATTACHMENT_SCANNER", "myproject.scan.clamd", "myproject.scan.clamd"),
     ("ATTACHMENT_URL_MAX_AGE", 60, 60),
+    ("ATTACHMENT_PENDING_MAX_AGE", 120, 120.0),
     ("EMAIL_FOLLOWUP_DELAY", 0, 0.0),
     ("EMAIL_FROM", "Shop <help@shop.example>", "Shop <help@shop.example>"),
     ("EMAIL_SEND_INTERVAL", 1, 1.0),
@@ -183,6 +201,7 @@ OVERRIDES = [
     ("EMAIL_SENDER_ENABLED", False, False),
     ("EMAIL_DIGEST_HOUR", 17, 17),
     ("EMAIL_BASE_URL", "https://chat.example.com", "https://chat.example.com"),
+    ("RETENTION_DAYS", 365, 365),
 ]
 
 

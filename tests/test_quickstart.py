@@ -56,9 +56,9 @@ def commands(block: str) -> list[list[str]]:
     return [shlex.split(line[2:]) for line in block.splitlines() if line.startswith("$ ")]
 
 
-def auto_response_text(settings_block: str) -> str:
-    match = re.search(r'"AUTO_RESPONSE_TEXT": (".*?"),', settings_block)
-    assert match, "the README's settings set no AUTO_RESPONSE_TEXT"
+def auto_response_text(settings_block: str, name: str) -> str:
+    match = re.search(rf'"{name}": (".*?"),', settings_block)
+    assert match, f"the README's settings set no {name}"
     return str(ast.literal_eval(match.group(1)))
 
 
@@ -232,7 +232,8 @@ def test_widget_works_in_a_project_made_from_the_readme(project, website_id, ser
     assert b"LiveChat" in body
     assert fetch(f"{server}static/django_livechat/widget.js")[0] == 404
 
-    reply = auto_response_text(readme_blocks()["settings"])
+    # No agent is online yet: the visitor gets the away text the README sets.
+    reply = auto_response_text(readme_blocks()["settings"], "AUTO_RESPONSE_AWAY_TEXT")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=chromium_path, args=services.CHROMIUM_ARGS
@@ -315,7 +316,9 @@ def test_demo_setup_makes_an_agent_named_alex_and_a_superuser_idempotently(demo)
     first = demo_setup(demo)
     assert "Demo agent: username 'agent', password 'agent' [created]" in first
     assert "Demo admin: username 'admin', password 'admin' [created]" in first
+    assert "labels and canned replies (type / in the dashboard's reply box): 3 and 3" in first
     second = demo_setup(demo)
+    assert "labels and canned replies (type / in the dashboard's reply box): 0 and 0" in second
     assert "Demo agent: username 'agent', password 'agent' [reused]" in second
     assert "Demo admin: username 'admin', password 'admin' [reused]" in second
     shown = demo.run(

@@ -6,7 +6,11 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from django_livechat.conf import DEFAULT_AUTO_RESPONSE_CLOSED_TEXT, DEFAULT_AUTO_RESPONSE_TEXT
+from django_livechat.conf import (
+    DEFAULT_AUTO_RESPONSE_AWAY_TEXT,
+    DEFAULT_AUTO_RESPONSE_CLOSED_TEXT,
+    DEFAULT_AUTO_RESPONSE_TEXT,
+)
 from django_livechat.models import AgentPresence, Conversation, Message, Website
 from django_livechat.pipeline import presence
 from django_livechat.responders import acknowledge, inline, is_inline
@@ -128,7 +132,16 @@ def test_open_with_nobody_present_says_the_away_text(conversation):
     assert acknowledge(conversation, message) == "Nobody here."
 
 
-@override_settings(LIVECHAT={"AUTO_RESPONSE_TEXT": "Open."})
+def test_by_default_nobody_present_says_the_default_away_text(conversation):
+    counted(conversation.website, 0)
+    message = add_message(conversation, Message.Role.USER)
+    assert acknowledge(conversation, message) == DEFAULT_AUTO_RESPONSE_AWAY_TEXT
+    assert DEFAULT_AUTO_RESPONSE_AWAY_TEXT.startswith("Thanks for your message! No one is")
+    presence._cache.put({conversation.website.pk: 1})  # an agent opened a dashboard
+    assert acknowledge(conversation, message) == DEFAULT_AUTO_RESPONSE_TEXT
+
+
+@override_settings(LIVECHAT={"AUTO_RESPONSE_TEXT": "Open.", "AUTO_RESPONSE_AWAY_TEXT": None})
 def test_without_an_away_text_nobody_present_says_the_usual_text(conversation):
     counted(conversation.website, 0)
     message = add_message(conversation, Message.Role.USER)

@@ -12,7 +12,7 @@ from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.db import transaction
 
-from django_livechat.models import Website
+from django_livechat.models import CannedReply, Label, Website
 from django_livechat.origins import normalize_origin
 
 WEBSITE_NAME = "Demo site"
@@ -36,6 +36,13 @@ AGENT_USERNAME = "agent"
 AGENT_PASSWORD = "agent"
 # What visitors see as the agent's name (never the username).
 AGENT_FIRST_NAME = "Alex"
+# The agent's workspace (issue 12): the demo website's labels and canned replies.
+DEMO_LABELS = {"billing": "#1f6feb", "bug": "#d1242f", "question": "#1a7f37"}
+DEMO_CANNED = {
+    "hello": "Hello {visitor_name}! I am {agent_name} from {website_name}. How can I help?",
+    "order": "Could you give me your order number, please?",
+    "later": "I am looking into it and will come back to you shortly.",
+}
 ADMIN_USERNAME = "admin"
 ADMIN_PASSWORD = "admin"
 # reply_conversation lets the agent answer chats; the view permissions let them browse
@@ -165,3 +172,20 @@ def ensure_demo_admin() -> UserSetup:
     setup.user.is_superuser = True
     setup.user.save()
     return setup
+
+
+@transaction.atomic
+def ensure_demo_workspace(website: Website) -> tuple[int, int]:
+    """The demo website's labels and canned replies (the ones missing): how many of each
+    were added. Existing ones are left as the agents changed them."""
+    labels = sum(
+        Label.objects.get_or_create(website=website, name=name, defaults={"color": color})[1]
+        for name, color in DEMO_LABELS.items()
+    )
+    canned = sum(
+        CannedReply.objects.get_or_create(
+            website=website, owner=None, shortcut=shortcut, defaults={"text": text}
+        )[1]
+        for shortcut, text in DEMO_CANNED.items()
+    )
+    return labels, canned

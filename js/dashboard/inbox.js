@@ -138,11 +138,14 @@ export class Inbox {
   setTyping(event, timeoutMs) {
     const id = event.conversation_id;
     if (!this.typing.has(id)) this.typing.set(id, new Map());
-    const who = event.agent ? `agent:${event.agent.user_id}` : event.role;
+    // Which agent: ``by`` (or the older ``agent``); this agent's own typing is not news.
+    const agent = event.by || event.agent || null;
+    if (agent && this.me && String(agent.user_id) === String(this.me.user_id)) return;
+    const who = agent ? `agent:${agent.user_id}` : event.role;
     const people = this.typing.get(id);
     if (event.is_typing) {
       // The words are the view's: here only who it is (an agent's name, if an agent).
-      people.set(who, { role: event.role, name: event.agent ? event.agent.name : "", until: Date.now() + timeoutMs });
+      people.set(who, { role: event.role, name: agent ? agent.name : "", until: Date.now() + timeoutMs });
     } else {
       people.delete(who);
     }

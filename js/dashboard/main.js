@@ -1,16 +1,24 @@
 // The agent dashboard: wires the socket, the inbox state, the rendering and the alerts.
 // It speaks only the documented agent protocol (docs/protocol.rst, "The agent socket").
 
+import { Agents, avatars, renderOnline } from "./agents.js";
+import { assignedNotice, chosenAgent, renderAssignee } from "./assign.js";
 import { renderUpload, showProgress } from "./attachments.js";
+import { CannedPicker } from "./canned.js";
 import { csrfToken } from "./http.js";
 import { Inbox } from "./inbox.js";
+import { listenForShortcuts, moveIndex, renderShortcuts } from "./keys.js";
+import { fillSelect, filterChoices, labelChip, labelsByWebsite, labelsFrame, passes, renderChips, renderLabelPicker } from "./labels.js";
+import { Notes, renderPrivateNote } from "./notes.js";
 import { Notifier, TabLeader } from "./notify.js";
 import { EmailPreference } from "./preferences.js";
 import { renderRatings } from "./ratings.js";
 import { Replies } from "./replies.js";
+import { Search, SearchBox } from "./search.js";
 import { AgentSocket } from "./socket.js";
 import { InboxSync } from "./sync.js";
 import { translator } from "./text.js";
+import { updateTranscriptLinks } from "./transcript.js";
 import { Uploads } from "./uploads.js";
 import { renderAvailability, renderDetails, renderList, renderMessage, renderNote, typingText, visitorName } from "./view.js";
 import { renderPrevious } from "./visitorpanel.js";
@@ -65,6 +73,24 @@ const ui = {
   ratings: $("lc-ratings"),
   ratingsTables: $("lc-ratings-tables"),
   ratingsLoading: $("lc-ratings-loading"),
+  replyLabel: document.querySelector("label[for=lc-input]"),
+  noteMode: $("lc-note-mode"),
+  canned: $("lc-canned"),
+  labels: $("lc-labels"),
+  labelPicker: $("lc-label-picker"),
+  labelChoices: $("lc-label-choices"),
+  assignee: $("lc-assignee"),
+  viewers: $("lc-viewers"),
+  online: $("lc-online"),
+  onlineBox: $("lc-online-box"),
+  filterAssignee: $("lc-filter-assignee"),
+  filterLabel: $("lc-filter-label"),
+  filterWebsite: $("lc-filter-website"),
+  notice: $("lc-notice"),
+  noticeText: $("lc-notice-text"),
+  keys: $("lc-keys"),
+  transcript: { txt: $("lc-transcript-txt"), json: $("lc-transcript-json") },
+  transcriptNotes: $("lc-transcript-notes"),
 };
 const baseTitle = document.title;
 const typingTimeoutMs = (config.typingTimeout || 10) * 1000 + 2000;
@@ -78,6 +104,11 @@ let selected = null;
 let returnTo = null; // viewing an earlier conversation read only: the conversation to go back to
 let connection = "connecting";
 let outgoingTyping = { conversationId: null, sentAt: 0, idle: null };
+let websites = []; // the ``ready`` frame's: [{website_id, name, labels}]
+let websiteLabels = new Map(); // website_id -> its labels
+let noteMode = false; // the reply box writes a private note
+let pendingHit = null; // {conversationId, seq}: a search hit to show once its message is here
+let noticeConversation = null; // the conversation the "assigned to you" notice opens
 
 const socket = new AgentSocket(config.socketPath, {
   onEvent: handle,
@@ -95,6 +126,37 @@ const socket = new AgentSocket(config.socketPath, {
 const send = (frame) => socket.send(frame);
 const sync = new InboxSync({ inbox, send, selected: () => selected, env: timers });
 const replies = new Replies({ send, env: timers });
+const notes = new Notes({ send });
+const agents = new Agents();
+const search = new SearchBox({
+  input: $("lc-search-input"),
+  box: $("lc-search-box"),
+  list: $("lc-search-results"),
+  empty: $("lc-search-empty"),
+  search: new Search({ send, env: timers }),
+  websiteId: () => ui.filterWebsite.value,
+  onOpen: openHit,
+  t,
+});
+const me = () => inbox.me && inbox.me.user_id;
+// Before the reply box's own keys: the picker's Enter inserts, it does not send.
+const picker = new CannedPicker({
+  input: ui.input,
+  listbox: ui.canned,
+  t,
+  context: () => {
+    const entry = selected && !returnTo && inbox.conversations.get(selected);
+    if (!entry) return null;
+    const values = {
+      visitor_name: entry.visitor_name || (entry.metadata && entry.metadata.name) || "",
+      visitor_email: entry.visitor_email || (entry.metadata && entry.metadata.email) || "",
+      agent_name: (inbox.me && inbox.me.name) || config.agentName,
+      website_name: entry.website_name,
+    };
+    return { websiteId: entry.website_id, values };
+  },
+  onInsert: () => typed(),
+});
 const uploads = new Uploads({
   url: (conversationId) => `${config.apiRoot}agent/conversations/${encodeURIComponent(conversationId)}/attachments/`,
   csrfToken,
@@ -108,9 +170,47 @@ const handlers = {
   ready(event) {
     inbox.me = event.agent;
     ui.hours.hidden = !renderAvailability(ui.hours, event.websites, t);
+    websites = Array.isArray(event.websites) ? event.websites : [];
+    websiteLabels = labelsByWebsite(websites);
+    picker.setReplies(event.canned);
+    agents.reset();
+    renderFilters();
     // Catch up after a reconnect: the open thread, then replies still waiting to go.
     if (selected) sync.requestHistory(selected);
     replies.resend();
+    notes.reconnected();
+    if (selected) {
+      notes.request(selected);
+      tellViewing(selected);
+    }
+  },
+  canned(event) {
+    picker.setReplies(event.replies);
+  },
+  note(event) {
+    notes.received(event.note);
+    if (event.note) refresh(event.note.conversation_id);
+  },
+  notes(event) {
+    notes.loaded(event);
+    refresh(event.conversation_id);
+  },
+  search_results(event) {
+    search.results(event);
+  },
+  assigned_to_you(event) {
+    if (!event.conversation) return;
+    const entry = inbox.upsert(event.conversation);
+    noticeConversation = entry.conversation_id;
+    ui.noticeText.textContent = assignedNotice(event, visitorName(entry, t), t);
+    ui.notice.hidden = false;
+    refresh(entry.conversation_id);
+  },
+  agents(event) {
+    agents.update(event);
+    ui.onlineBox.hidden = !renderOnline(ui.online, agents.online(), me(), t);
+    renderFilters();
+    refresh(selected);
   },
   conversations(event) {
     sync.conversations(event);
@@ -183,7 +283,7 @@ const handlers = {
   },
   error(event) {
     // An error naming a reply acts on it alone: failed (say so), or sent again later.
-    const reply = event.client_id ? replies.refused(event) : undefined;
+    const reply = event.client_id ? replies.refused(event) || notes.refused(event) : undefined;
     if (reply) refresh(reply.conversationId);
     if (!reply || reply.failed) showAlert(event.message || event.code);
   },
@@ -224,8 +324,11 @@ function select(conversationId, earlierOf = null) {
     history.replaceState(null, "", `#conversation=${conversationId}`);
   }
   ui.messages.replaceChildren();
+  picker.close();
   if (!inbox.conversations.has(conversationId)) socket.send({ type: "conversation", conversation_id: conversationId });
   sync.requestHistory(conversationId);
+  notes.request(conversationId);
+  tellViewing(conversationId);
   refresh(conversationId);
   if (returnTo) $("lc-readonly-back").focus();
   else ui.input.focus();
@@ -238,6 +341,7 @@ function backToList() {
   selected = null;
   returnTo = null;
   ui.layout.dataset.view = "list";
+  tellViewing(null);
   history.replaceState(null, "", location.pathname + location.search);
   refresh(null);
   const item = closed && [...ui.list.querySelectorAll("[data-conversation-id]")].find((b) => b.dataset.conversationId === closed);
@@ -254,8 +358,21 @@ function markRead() {
   }
 }
 
+/** Tell the other agents which conversation this dashboard shows. */
+function tellViewing(conversationId) {
+  const frame = agents.viewingFrame(conversationId);
+  if (frame && socket.send(frame)) agents.sentViewing(conversationId);
+}
+
+/** Open a search hit: its conversation, then (once loaded) the message that matched. */
+function openHit(conversationId, seq) {
+  pendingHit = Number.isInteger(seq) ? { conversationId, seq } : null;
+  if (selected === conversationId && !returnTo) renderConversation();
+  else select(conversationId);
+}
+
 function typed() {
-  if (!selected) return;
+  if (!selected || noteMode) return;
   const now = Date.now();
   if (outgoingTyping.conversationId !== selected || now - outgoingTyping.sentAt > TYPING_RESEND_MS) {
     if (socket.send({ type: "typing", conversation_id: selected, is_typing: true })) {
@@ -282,13 +399,54 @@ function newClientId() {
 // ---------------------------------------------------------------- rendering
 
 function renderInbox() {
-  const entries = inbox.sorted(ui.filter.value);
-  renderList(ui.list, entries, { selected, typistsOf: (id) => inbox.typists(id), t });
+  const entries = inbox.sorted("all").filter((entry) => passes(entry, currentFilters(), me()));
+  renderList(ui.list, entries, {
+    selected,
+    typistsOf: (id) => inbox.typists(id),
+    viewersOf: (id) => avatars(agents.viewers(id, me()), t),
+    chips: (labels) => labels.map(labelChip),
+    t,
+  });
   ui.empty.hidden = entries.length > 0;
   const unread = inbox.totalUnread();
   ui.unreadTotal.hidden = unread === 0;
   ui.unreadTotal.textContent = unread ? t("unreadCount", { count: unread }) : "";
   document.title = unread ? t("titleUnread", { count: unread, title: baseTitle }) : baseTitle;
+}
+
+function currentFilters() {
+  return {
+    status: ui.filter.value,
+    label: ui.filterLabel.value,
+    assignee: ui.filterAssignee.value,
+    website: ui.filterWebsite.value,
+  };
+}
+
+/** The filter bar's choices: the labels, agents and websites known now. */
+function renderFilters() {
+  const choices = filterChoices({ websites, labels: websiteLabels, agents: agents.online(), me: me() });
+  fillSelect(ui.filterLabel, 1, choices.labelOptions);
+  fillSelect(ui.filterAssignee, 3, choices.agentOptions);
+  fillSelect(ui.filterWebsite, 1, choices.websiteOptions);
+  ui.filterWebsite.parentElement.hidden = websites.length < 2;
+  ui.filterLabel.parentElement.hidden = choices.labelOptions.length === 0;
+}
+
+let pickerFor = ""; // the conversation and labels the label picker shows
+/** The label picker: drawn again for another conversation or other labels, else only ticked. */
+function renderLabels(entry) {
+  renderChips(ui.labels, entry.labels);
+  const available = websiteLabels.get(entry.website_id) || [];
+  const key = `${entry.conversation_id}:${available.map((label) => label.id).join(",")}`;
+  if (key !== pickerFor) {
+    pickerFor = key;
+    renderLabelPicker(ui.labelChoices, available, entry);
+  } else {
+    const has = new Set((entry.labels || []).map((label) => String(label.id)));
+    for (const box of ui.labelChoices.querySelectorAll("input")) box.checked = has.has(box.value);
+  }
+  ui.labelPicker.hidden = available.length === 0 || Boolean(returnTo);
 }
 
 function renderConversation() {
@@ -304,6 +462,15 @@ function renderConversation() {
   ui.resolve.hidden = entry.status === "resolved";
   ui.reopen.hidden = entry.status !== "resolved";
   ui.actions.hidden = Boolean(returnTo);
+  renderLabels(entry);
+  if (document.activeElement !== ui.assignee) {
+    const mates = agents.online(entry.website_id);
+    renderAssignee(ui.assignee, entry, inbox.me ? [inbox.me, ...mates] : mates, t);
+  }
+  const viewers = agents.viewers(entry.conversation_id, me());
+  ui.viewers.hidden = !viewers.length;
+  ui.viewers.textContent = viewers.length ? t("alsoViewing", { names: viewers.map((agent) => agent.name).join(", ") }) : "";
+  updateTranscriptLinks(ui.transcript, config.apiRoot, entry.conversation_id, ui.transcriptNotes.checked);
   renderReplyBox();
   renderDetails(ui.details, entry, t);
   ui.previousBox.hidden = renderPrevious(ui.previous, entry.previous, t) === 0;
@@ -319,7 +486,18 @@ function renderThread(entry) {
   for (const message of inbox.thread(entry.conversation_id)) {
     if (shown.has(message.seq)) continue;
     const node = renderMessage(message, { t });
+    const at = Date.parse(message.timestamp);
+    if (!Number.isNaN(at)) node.dataset.time = String(at);
     const after = [...ui.messages.querySelectorAll("[data-seq]")].find((n) => Number(n.dataset.seq) > message.seq);
+    ui.messages.insertBefore(node, after || null);
+  }
+  // Private notes among the messages, by time.
+  const noted = new Set([...ui.messages.querySelectorAll("[data-note-id]")].map((node) => node.dataset.noteId));
+  for (const note of notes.forConversation(entry.conversation_id)) {
+    if (noted.has(note.id)) continue;
+    const node = renderPrivateNote(note, { t });
+    const at = Number(node.dataset.time);
+    const after = [...ui.messages.querySelectorAll("[data-time]")].find((n) => Number(n.dataset.time) > at);
     ui.messages.insertBefore(node, after || null);
   }
   for (const item of replies.forConversation(entry.conversation_id)) {
@@ -327,7 +505,23 @@ function renderThread(entry) {
     ui.messages.append(renderMessage(message, { pending: true, failed: item.failed, error: item.error, t }));
   }
   for (const item of uploads.forConversation(entry.conversation_id)) ui.messages.append(renderUpload(item, t));
+  for (const item of notes.pendingFor(entry.conversation_id)) {
+    const note = { text: item.text, author: inbox.me, client_id: item.clientId };
+    ui.messages.append(renderPrivateNote(note, { t, pending: true, failed: item.failed, error: item.error }));
+  }
   if (nearBottom) ui.log.scrollTop = ui.log.scrollHeight;
+  showHit(entry.conversation_id);
+}
+
+/** A search hit waiting for its message: once here, scrolled to and marked. */
+function showHit(conversationId) {
+  if (!pendingHit || pendingHit.conversationId !== conversationId) return;
+  const node = ui.messages.querySelector(`[data-seq="${pendingHit.seq}"]`);
+  if (!node) return;
+  pendingHit = null;
+  for (const old of ui.messages.querySelectorAll(".lc-hit-message")) old.classList.remove("lc-hit-message");
+  node.classList.add("lc-hit-message");
+  node.scrollIntoView({ block: "center" });
 }
 
 /** The reply box: off while signed out, and for an earlier conversation (read only). */
@@ -335,6 +529,12 @@ function renderReplyBox() {
   const closed = connection === "logged-out" || connection === "forbidden";
   ui.readOnly.hidden = !returnTo;
   ui.input.disabled = Boolean(returnTo);
+  ui.reply.dataset.mode = noteMode ? "note" : "reply";
+  ui.noteMode.setAttribute("aria-pressed", String(noteMode));
+  ui.noteMode.disabled = Boolean(returnTo) || closed;
+  ui.replyLabel.textContent = t(noteMode ? "privateNoteLabel" : "replyLabel");
+  ui.input.placeholder = t(noteMode ? "notePlaceholder" : "replyPlaceholder");
+  ui.send.textContent = t(noteMode ? "addNote" : "send");
   ui.attach.disabled = Boolean(returnTo) || closed;
   ui.send.disabled = Boolean(returnTo) || closed;
 }
@@ -378,7 +578,9 @@ ui.list.addEventListener("click", (event) => {
   const button = event.target.closest("[data-conversation-id]");
   if (button) select(button.dataset.conversationId);
 });
-ui.filter.addEventListener("change", renderInbox);
+for (const filter of [ui.filter, ui.filterAssignee, ui.filterLabel, ui.filterWebsite]) {
+  filter.addEventListener("change", renderInbox);
+}
 ui.back.addEventListener("click", backToList);
 addEventListener("hashchange", () => {
   const wanted = wantedConversation();
@@ -388,8 +590,12 @@ ui.reply.addEventListener("submit", (event) => {
   event.preventDefault();
   const message = ui.input.value.trim();
   if (!selected || !message) return;
-  stopTyping();
-  replies.add(selected, message, newClientId());
+  if (noteMode) {
+    notes.add(selected, message, newClientId());
+  } else {
+    stopTyping();
+    replies.add(selected, message, newClientId());
+  }
   ui.input.value = "";
   renderConversation();
 });
@@ -397,6 +603,10 @@ ui.input.addEventListener("keydown", (event) => {
   if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
     event.preventDefault();
     ui.reply.requestSubmit();
+  } else if (event.key === "Escape") {
+    // Out of the box, back to the list: the page's shortcuts work again.
+    event.preventDefault();
+    focusListItem(selected) || ui.input.blur();
   }
 });
 ui.log.addEventListener("click", (event) => {
@@ -404,6 +614,8 @@ ui.log.addEventListener("click", (event) => {
   if (button && replies.retry(button.dataset.retry)) renderConversation();
   const again = event.target.closest("[data-retry-upload]");
   if (again && uploads.retry(again.dataset.retryUpload)) renderConversation();
+  const note = event.target.closest("[data-retry-note]");
+  if (note && notes.retry(note.dataset.retryNote)) renderConversation();
 });
 ui.attach.addEventListener("click", () => ui.file.click());
 ui.file.addEventListener("change", () => {
@@ -457,6 +669,65 @@ emailPreference.load().then((shown) => ($("lc-email-pref-field").hidden = !shown
 ui.input.addEventListener("input", () => (ui.input.value ? typed() : stopTyping()));
 ui.input.addEventListener("blur", stopTyping);
 ui.assign.addEventListener("click", () => socket.send({ type: "assign", conversation_id: selected }));
+ui.assignee.addEventListener("change", () => {
+  if (selected) socket.send({ type: "assign", conversation_id: selected, agent_id: chosenAgent(ui.assignee.value) });
+});
+ui.labelChoices.addEventListener("change", () => {
+  if (selected) socket.send(labelsFrame(selected, ui.labelChoices.querySelectorAll("input")));
+});
+ui.noteMode.addEventListener("click", () => {
+  noteMode = !noteMode;
+  if (noteMode) stopTyping();
+  renderReplyBox();
+  ui.input.focus();
+});
+ui.transcriptNotes.addEventListener("change", () => selected && renderConversation());
+$("lc-notice-open").addEventListener("click", () => {
+  ui.notice.hidden = true;
+  if (noticeConversation) select(noticeConversation);
+});
+$("lc-notice-close").addEventListener("click", () => (ui.notice.hidden = true));
+$("lc-keys-open").addEventListener("click", () => ui.keys.showModal());
+$("lc-keys-close").addEventListener("click", () => ui.keys.close());
+renderShortcuts($("lc-keys-list"), t);
+renderShortcuts($("lc-keys-inline"), t);
+
+// ---------------------------------------------------------------- the keyboard
+
+function listItems() {
+  return [...ui.list.querySelectorAll("[data-conversation-id]")];
+}
+
+function focusListItem(conversationId) {
+  const item = conversationId && listItems().find((button) => button.dataset.conversationId === conversationId);
+  if (!item || !item.offsetParent) return false; // not shown (a phone showing the conversation)
+  item.focus();
+  return true;
+}
+
+const keyActions = {
+  next: () => moveFocus("next"),
+  previous: () => moveFocus("previous"),
+  reply: () => selected && !returnTo && ui.input.focus(),
+  resolve: () => {
+    const entry = selected && inbox.conversations.get(selected);
+    if (entry && entry.status !== "resolved" && !returnTo) socket.send({ type: "resolve", conversation_id: selected });
+  },
+  assign: () => selected && !returnTo && socket.send({ type: "assign", conversation_id: selected }),
+  search: () => search.focus(),
+  help: () => ui.keys.showModal(),
+};
+
+function moveFocus(action) {
+  if (ui.layout.dataset.view === "conversation" && phone.matches) backToList();
+  const items = listItems();
+  let current = items.indexOf(document.activeElement);
+  if (current < 0) current = items.findIndex((button) => button.dataset.conversationId === selected);
+  const next = moveIndex(current, items.length, action);
+  if (next >= 0) items[next].focus();
+}
+
+listenForShortcuts(document, { list: ui.list, blocked: () => ui.keys.open || ui.ratings.open, actions: keyActions });
 ui.resolve.addEventListener("click", () => socket.send({ type: "resolve", conversation_id: selected }));
 ui.reopen.addEventListener("click", () => socket.send({ type: "reopen", conversation_id: selected }));
 document.addEventListener("visibilitychange", markRead);

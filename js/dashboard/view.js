@@ -54,7 +54,11 @@ function rated(entry) {
   return entry.status === "resolved" && Number.isInteger(entry.rating);
 }
 
-export function renderList(list, entries, { selected, typistsOf, t }) {
+/**
+ * The inbox list. ``viewersOf(id)``: other agents with that conversation open (avatars);
+ * ``chips(labels)``: a conversation's labels as nodes.
+ */
+export function renderList(list, entries, { selected, typistsOf, t, viewersOf = () => null, chips = () => null }) {
   const items = entries.map((entry) => {
     const unread = entry.unread || 0;
     const name = visitorName(entry, t);
@@ -95,7 +99,9 @@ export function renderList(list, entries, { selected, typistsOf, t }) {
         entry.status === "resolved" ? el("span", { className: "lc-tag", text: t("resolved") }) : null,
         entry.assigned_agent ? el("span", { className: "lc-tag", text: entry.assigned_agent.name }) : null,
         rated(entry) ? el("span", { className: "lc-tag lc-rating", text: `★ ${entry.rating}` }) : null,
+        viewersOf(entry.conversation_id),
       ),
+      entry.labels && entry.labels.length ? el("span", { className: "lc-item-labels" }, ...chips(entry.labels)) : null,
     );
     button.dataset.conversationId = entry.conversation_id;
     return el("li", {}, button);
@@ -120,6 +126,17 @@ function stamp(message, { pending, failed }, t) {
 }
 
 /** A message; a reply on its way is ``pending``, and ``failed`` (with the server's ``error``) shows a retry. */
+/** "Not sent (because …)" and a Retry button carrying ``retryData`` (its data-* attribute). */
+export function notSentLine(error, retryData, t) {
+  return el(
+    "p",
+    { className: "lc-msg-error" },
+    el("span", { text: error ? t("notSentBecause", { reason: error }) : t("notSent") }),
+    " ",
+    el("button", { type: "button", ...retryData, text: t("retry") }),
+  );
+}
+
 export function renderMessage(message, { pending = false, failed = false, error = "", t }) {
   const author = message.role === "agent" ? message.sender_name || t("roleAgent") : roleName(message.role, t);
   const item = el(
@@ -133,15 +150,7 @@ export function renderMessage(message, { pending = false, failed = false, error 
     ),
     message.message ? el("p", { className: "lc-msg-text" }, ...messageText(message.message)) : null,
     message.attachment && typeof message.attachment === "object" ? renderAttachment(message.attachment, t) : null,
-    failed
-      ? el(
-          "p",
-          { className: "lc-msg-error" },
-          el("span", { text: error ? t("notSentBecause", { reason: error }) : t("notSent") }),
-          " ",
-          el("button", { type: "button", "data-retry": message.client_id, text: t("retry") }),
-        )
-      : null,
+    failed ? notSentLine(error, { "data-retry": message.client_id }, t) : null,
   );
   if (message.seq) item.dataset.seq = String(message.seq);
   if (message.client_id) item.dataset.clientId = message.client_id;
@@ -224,9 +233,15 @@ function detailValue(key, value, t) {
   return [String(value)];
 }
 
-/** Who types: "The visitor is typing…", "Ann and The automatic reply are typing…". */
+/**
+ * Who types: "The visitor is typing…", "Sam is typing a reply…" (another agent),
+ * "Ann and The automatic reply are typing…".
+ */
 export function typingText(typists, t) {
   if (!typists.length) return "";
+  if (typists.length === 1 && typists[0].role === "agent" && typists[0].name) {
+    return t("typingReply", { name: typists[0].name });
+  }
   const names = typists.map((typist) => {
     if (typist.role === "user") return t("theVisitor");
     return typist.name || t("theAutomaticReply");

@@ -261,9 +261,11 @@ export class ChatWidget {
     return this.log.highest;
   }
 
-  onSession(session, created) {
+  onSession(session, created, frame) {
     // The server started another conversation (the token's belonged to someone else).
     if (created && this.log.highest) this.onSessionLost();
+    // Resolved and not rated (a reload before rating): asked again after the history.
+    this.unrated = frame.conversation_status === "resolved" && frame.rated === false;
     this.store.update({
       conversationId: session.conversationId,
       visitorToken: session.visitorToken,
@@ -282,6 +284,10 @@ export class ChatWidget {
     const added = afterSeq === null ? messages.filter((m) => this.log.add(m)) : this.log.addPage(afterSeq, messages);
     added.sort((a, b) => a.seq - b.seq);
     for (const message of added) this.view.message(message);
+    if (afterSeq !== null && this.unrated) {
+      this.unrated = false;
+      this.withExtras("rate");
+    }
     if (this.baseline === null && afterSeq !== null) {
       // The first page after loading: what the visitor saw before.
       this.baseline = this.log.highest;

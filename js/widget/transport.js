@@ -39,7 +39,7 @@ export const REFUSED = "refused";
 
 export class Transport {
   /**
-   * ``hooks``: identity(), lastSeq(), highestSeq(), onSession(session, created),
+   * ``hooks``: identity(), lastSeq(), highestSeq(), onSession(session, created, frame),
    * onSessionLost(), onMessages(afterSeq | null, messages), onTyping(event),
    * onStatus(event), onError(error), onItem(item), onState(state, reachable),
    * onPresence(agentsOnline), onAvailability(patch).
@@ -511,7 +511,7 @@ export class Transport {
       visitorToken: frame.visitor_token,
       userIdentifier: frame.user_identifier || "",
     };
-    this.hooks.onSession(this.session, created);
+    this.hooks.onSession(this.session, created, frame);
   }
 
   /** Another tab started or left a conversation, or the visitor changed: follow it. */

@@ -18,26 +18,37 @@ search or filter reads it. A lost secret is regenerated (and the host site updat
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.contrib import admin, messages
-from django.db.models import Model, QuerySet
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.auth import get_user_model
+from django.core.handlers.asgi import ASGIRequest
+from django.db.models import Model, Q, QuerySet
 from django.db.models.constants import LOOKUP_SEP
 from django.forms import ModelForm
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from django_livechat.data import erasure, export
 from django_livechat.models import (
     AgentPreference,
     Attachment,
+    CannedReply,
     Conversation,
     EmailOptOut,
     EmailOutbox,
+    Label,
     Message,
+    Note,
     Website,
     generate_identity_secret,
 )
@@ -49,6 +60,7 @@ WEBSITE_PATHS: dict[type[Model], str] = {
     Conversation: "website",
     Message: "conversation__website",
     Attachment: "conversation__website",
+    Label: "website",
 }
 
 
@@ -184,6 +196,7 @@ class WebsiteAdmin(WebsiteScopedAdmin):
             },
         ),
         (_("Email"), {"fields": ["email_followup", "notify_agents"]}),
+        (_("Assignment and retention"), {"fields": ["auto_assign", "retention_days"]}),
     ]
     actions = ["regenerate_identity_secret"]
 
@@ -279,6 +292,56 @@ class MessageInline(WrappedContentMixin, ReadOnlyAdminMixin, admin.TabularInline
     show_change_link = True
 
 
+class NoteInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """The agents' private notes, read only (agents write them in the dashboard)."""
+
+    model = Note
+    extra = 0
+    can_delete = False
+    ordering = ["created_at"]
+    fields = ["author", "wrapped_text", "created_at"]
+    readonly_fields = ["author", "wrapped_text", "created_at"]
+
+    @admin.display(description=_("text"))
+    def wrapped_text(self, obj: Note) -> str:
+        return wrapped(obj.text)
+
+
+def export_response(
+    request: HttpRequest, queryset: QuerySet[Conversation], fmt: str
+) -> StreamingHttpResponse:
+    """The export of ``queryset`` (CSV or JSON Lines) as a download, streamed."""
+    lines = export.export_lines(queryset, fmt)
+    # Under ASGI, Django reads a synchronous iterator to its end before sending a byte:
+    # an async one that reads a chunk at a time keeps a large export out of memory.
+    content = _chunks_async(lines) if isinstance(request, ASGIRequest) else lines
+    response = StreamingHttpResponse(content, content_type=export.CONTENT_TYPES[fmt])
+    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+    response["Content-Disposition"] = f'attachment; filename="conversations-{stamp}.{fmt}"'
+    return response
+
+
+async def _chunks_async(lines: Iterator[str]) -> AsyncIterator[str]:
+    # Thread-sensitive: every chunk on the request's one thread, where its cursor lives.
+    next_chunk = sync_to_async(_next_chunk, thread_sensitive=True)
+    while chunk := await next_chunk(lines):
+        yield chunk
+
+
+def _next_chunk(lines: Iterator[str]) -> str:
+    return "".join(itertools.islice(lines, 200))
+
+
+def visitor_label(visitor: erasure.Visitor) -> str:
+    if visitor.identifier:
+        return gettext("Identifier %(identifier)s") % {"identifier": visitor.identifier}
+    if visitor.email:
+        return visitor.email
+    return gettext("Anonymous visitor of %(conversation)s") % {
+        "conversation": visitor.conversation_id
+    }
+
+
 @admin.register(Conversation)
 class ConversationAdmin(ReadOnlyAdminMixin, WebsiteScopedAdmin):
     list_display = [
@@ -325,8 +388,50 @@ class ConversationAdmin(ReadOnlyAdminMixin, WebsiteScopedAdmin):
         "updated_at",
         "last_message_at",
     ]
-    inlines = [MessageInline]
+    inlines = [MessageInline, NoteInline]
     date_hierarchy = "created_at"
+    actions = ["export_csv", "export_jsonl", "erase_visitors"]
+
+    @admin.action(description=_("Export selected conversations as CSV"), permissions=["view"])
+    def export_csv(self, request: HttpRequest, queryset: QuerySet[Conversation]) -> Any:
+        return export_response(request, queryset, "csv")
+
+    @admin.action(
+        description=_("Export selected conversations as JSON Lines"), permissions=["view"]
+    )
+    def export_jsonl(self, request: HttpRequest, queryset: QuerySet[Conversation]) -> Any:
+        return export_response(request, queryset, "jsonl")
+
+    @admin.action(description=_("Erase these visitors' data"), permissions=["delete"])
+    def erase_visitors(self, request: HttpRequest, queryset: QuerySet[Conversation]) -> Any:
+        """Everything of the selected conversations' visitors, on the websites the user
+        may see, after a page that says what goes (``livechat_erase_visitor``'s dry run)."""
+        user: Any = request.user
+        within = None if user.is_active and user.is_superuser else served_websites(user)
+        visitors = erasure.visitors_of(queryset, within)
+        if request.POST.get("confirmed") != "yes":
+            context = {
+                **self.admin_site.each_context(request),
+                "title": gettext("Erase these visitors' data"),
+                "opts": self.opts,
+                "visitors": visitors,
+                "erasures": [
+                    (visitor_label(v), erasure.erase_visitor(v, dry_run=True).removal)
+                    for v in visitors
+                ],
+                "selected": [str(pk) for pk in queryset.values_list("pk", flat=True)],
+                "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "django_livechat/admin/erase_visitors.html", context)
+        conversations = 0
+        for visitor in visitors:
+            conversations += erasure.erase_visitor(visitor).removal.conversations
+        self.message_user(
+            request,
+            gettext("Erased %(visitors)d visitor(s): %(conversations)d conversation(s).")
+            % {"visitors": len(visitors), "conversations": conversations},
+        )
+        return None
 
     def get_search_results(self, request: HttpRequest, queryset: Any, search_term: str) -> Any:
         # Searching message content spans a many-relation: keep rows unique.
@@ -503,3 +608,43 @@ class AgentPreferenceAdmin(SuperuserOnlyMixin, admin.ModelAdmin):
     list_filter = ["email_notifications"]
     readonly_fields = ["last_digest_at"]
     raw_id_fields = ["user"]
+
+
+# ---------------------------------------------------------------- the agent's workspace
+
+
+@admin.register(Label)
+class LabelAdmin(WebsiteScopedAdmin):
+    list_display = ["name", "website", "color"]
+    list_filter = [("website", WebsiteListFilter)]
+    search_fields = ["name"]
+    list_select_related = ["website"]
+
+
+@admin.register(CannedReply)
+class CannedReplyAdmin(WebsiteScopedAdmin):
+    """Canned replies: a website's (no owner) and agents' own. A user other than a
+    superuser sees those of the websites they serve and their own, and may make only
+    their own personal ones (owner: themselves) or their websites' ones."""
+
+    list_display = ["shortcut", "website", "owner", "updated_at"]
+    list_filter = [("website", WebsiteListFilter)]
+    search_fields = ["shortcut", "text"]
+    list_select_related = ["website", "owner"]
+    readonly_fields = ["created_at", "updated_at"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        replies: QuerySet[Any] = admin.ModelAdmin.get_queryset(self, request)
+        user: Any = request.user
+        if user.is_active and user.is_superuser:
+            return replies
+        scoped: QuerySet[Any] = replies.filter(
+            Q(owner__isnull=True, website__in=served_websites(user)) | Q(owner=user.pk)
+        )
+        return scoped
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        user: Any = request.user
+        if db_field.name == "owner" and not (user.is_active and user.is_superuser):
+            kwargs["queryset"] = get_user_model()._default_manager.filter(pk=user.pk)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -187,6 +187,13 @@ VALUE_RULES: dict[str, tuple[str, Callable[[Any], bool], str]] = {
         "a list of content types such as ['image/png', 'application/pdf']",
     ),
     "ATTACHMENT_URL_MAX_AGE": ("E051", _is_positive_int, "a positive integer of seconds"),
+    # Shorter would delete uploads still on their way (their scan may take 30 seconds).
+    "ATTACHMENT_PENDING_MAX_AGE": (
+        "E054",
+        lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 60,
+        "a number of seconds >= 60",
+    ),
+    "RETENTION_DAYS": ("E053", _is_optional_positive_int, "None or a positive integer of days"),
 }
 
 

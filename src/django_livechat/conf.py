@@ -10,12 +10,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy
 
 DEFAULT_AUTO_RESPONSE_TEXT = (
     "Thank you for your message. A support agent will respond to you shortly."
 )
 DEFAULT_AUTO_RESPONSE_CLOSED_TEXT = (
     "Thank you for your message. We are closed now; we will answer when we are back."
+)
+#: In the host's ``LANGUAGE_CODE`` (the responder runs outside any request).
+DEFAULT_AUTO_RESPONSE_AWAY_TEXT = gettext_lazy(
+    "Thanks for your message! No one is available right now; we will reply as soon as we can."
 )
 
 DEFAULTS: dict[str, Any] = {
@@ -25,7 +30,7 @@ DEFAULTS: dict[str, Any] = {
     # What the default responder says outside business hours, and while open with no
     # agent present (None: the usual text).
     "AUTO_RESPONSE_CLOSED_TEXT": DEFAULT_AUTO_RESPONSE_CLOSED_TEXT,
-    "AUTO_RESPONSE_AWAY_TEXT": None,
+    "AUTO_RESPONSE_AWAY_TEXT": DEFAULT_AUTO_RESPONSE_AWAY_TEXT,
     "RESPONDER": "django_livechat.responders.acknowledge",
     "RESPONDER_TIMEOUT": 10.0,
     "RESPONDER_ERRORS_TO_VISITOR": True,
@@ -80,6 +85,9 @@ DEFAULTS: dict[str, Any] = {
     ],
     "ATTACHMENT_SCANNER": None,  # None, or a dotted path to callable(file, content_type) -> bool
     "ATTACHMENT_URL_MAX_AGE": 24 * 60 * 60,  # seconds a signed attachment URL stays valid
+    # Seconds after which an upload whose message was never stored (its process died) is
+    # deleted with its files (livechat_clean_attachments, and the server now and then).
+    "ATTACHMENT_PENDING_MAX_AGE": 60 * 60,
     # Email follow-up (issue 11, django_livechat.notifications).
     "EMAIL_FOLLOWUP_DELAY": 300,  # seconds an agent reply may stay unseen before it is emailed
     "EMAIL_FROM": None,  # None: DEFAULT_FROM_EMAIL
@@ -90,6 +98,9 @@ DEFAULTS: dict[str, Any] = {
     # Scheme and host of this site for the links in emails (unsubscribe, dashboard);
     # None: the website's first allowed origin.
     "EMAIL_BASE_URL": None,
+    # Data (issue 12): days a conversation is kept after its last activity, for the
+    # websites without their own retention_days (livechat_apply_retention); None: for ever.
+    "RETENTION_DAYS": None,
 }
 
 
@@ -269,6 +280,10 @@ class LivechatSettings:
         return int(self._get("ATTACHMENT_URL_MAX_AGE"))
 
     @property
+    def ATTACHMENT_PENDING_MAX_AGE(self) -> float:
+        return float(self._get("ATTACHMENT_PENDING_MAX_AGE"))
+
+    @property
     def EMAIL_FOLLOWUP_DELAY(self) -> float:
         return float(self._get("EMAIL_FOLLOWUP_DELAY"))
 
@@ -295,6 +310,11 @@ class LivechatSettings:
     @property
     def EMAIL_BASE_URL(self) -> str | None:
         return self._optional_text("EMAIL_BASE_URL")
+
+    @property
+    def RETENTION_DAYS(self) -> int | None:
+        value = self._get("RETENTION_DAYS")
+        return None if value is None else int(value)
 
 
 livechat_settings = LivechatSettings()

@@ -120,9 +120,13 @@ def user_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
     announce_agents([instance.pk])
     websites = set(getattr(instance, "_livechat_present_on", ()))
     if websites:
-        from django_livechat.pipeline.presence import tell_visitors
+        from django_livechat.pipeline.presence import tell_dashboards, tell_visitors
 
-        _announce(lambda: tell_visitors(websites))
+        async def tell_both() -> None:
+            await tell_visitors(websites)
+            await tell_dashboards(websites)  # the agents' list of who is online
+
+        _announce(tell_both)
 
 
 def user_rights_changed(

@@ -7,6 +7,7 @@ import re
 import secrets
 import uuid
 import zoneinfo
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -379,6 +380,7 @@ class Website(models.Model):
         _("keep conversations for (days)"),
         null=True,
         blank=True,
+        validators=[MinValueValidator(1)],
         help_text=_(
             "Conversations with no message for this many days are deleted by "
             "livechat_apply_retention; blank: LIVECHAT['RETENTION_DAYS'] (by default, for ever)."
@@ -473,7 +475,7 @@ class Conversation(models.Model):
     rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
     # The agent's workspace (issue 12).
     assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
-    labels = models.ManyToManyField(
+    labels: models.ManyToManyField[Label, Any] = models.ManyToManyField(
         "Label", blank=True, related_name="conversations", verbose_name=_("labels")
     )
 

@@ -52,7 +52,7 @@ def acknowledge(conversation: Conversation, message: Message) -> str | None:
 
     The text follows the website's mode: outside its business hours
     ``LIVECHAT["AUTO_RESPONSE_CLOSED_TEXT"]``; open with no agent present
-    ``LIVECHAT["AUTO_RESPONSE_AWAY_TEXT"]`` when set; else the website's
+    ``LIVECHAT["AUTO_RESPONSE_AWAY_TEXT"]`` (unless set to ``None``); else the website's
     ``auto_response_text`` if set, else ``LIVECHAT["AUTO_RESPONSE_TEXT"]``. Presence is
     the count this process read last (the visitor's identify and heartbeats read it), so
     no query is made. Nothing is sent when ``LIVECHAT["AUTO_RESPONSE_ENABLED"]`` is False.

@@ -109,6 +109,31 @@ def dashboard_strings() -> dict[str, str]:
         "websiteOpen": gettext("{name}: open"),
         "websiteClosed": gettext("{name}: closed"),
         "preferenceNotSaved": gettext("Your email preference was not saved."),
+        # Issue 12: the agent's workspace.
+        "send": gettext("Send"),
+        "replyLabel": gettext("Reply to the visitor"),
+        "replyPlaceholder": gettext(
+            "Type your reply — Enter sends, Shift+Enter adds a line, / a canned reply"
+        ),
+        "addNote": gettext("Add note"),
+        "privateNoteLabel": gettext("Private note — only agents see this"),
+        "notePlaceholder": gettext("Write a private note for the other agents — Enter adds it"),
+        "cannedPersonal": gettext("personal"),
+        "cannedNone": gettext("No canned reply matches."),
+        "typingReply": gettext("{name} is typing a reply…"),
+        "alsoViewing": gettext("Also here: {names}"),
+        "viewingNow": gettext("Open now by {names}"),
+        "assignedYouBy": gettext("{name} assigned you the conversation with {visitor}."),
+        "assignedYouAuto": gettext("You were assigned the conversation with {visitor}."),
+        "keyNext": gettext("Next conversation"),
+        "keyPrevious": gettext("Previous conversation"),
+        "keyOpen": gettext("Open the conversation"),
+        "keyReply": gettext("Write a reply"),
+        "keyResolve": gettext("Resolve the conversation"),
+        "keyAssign": gettext("Assign it to me"),
+        "keySearch": gettext("Search"),
+        "keyHelp": gettext("Show the keyboard shortcuts"),
+        "keyOr": gettext("or"),
     }
 
 

@@ -18,7 +18,7 @@ from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from django.test import AsyncClient
 
-from django_livechat.conf import DEFAULT_AUTO_RESPONSE_TEXT
+from django_livechat.conf import DEFAULT_AUTO_RESPONSE_AWAY_TEXT
 from django_livechat.groups import conversation_group, website_group
 from tests.api.conftest import conversations_url, messages_url, open_conversation, post_message
 from tests.factories import SHOP_ORIGIN, make_website
@@ -27,7 +27,7 @@ from tests.layer import chat_messages, received, subscribe
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-EXPECTED = [(1, "user", "hello"), (2, "assistant", DEFAULT_AUTO_RESPONSE_TEXT)]
+EXPECTED = [(1, "user", "hello"), (2, "assistant", DEFAULT_AUTO_RESPONSE_AWAY_TEXT)]
 
 
 async def test_an_http_message_is_broadcast_over_asgi():

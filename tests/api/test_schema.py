@@ -30,6 +30,30 @@ OPERATIONS = {
         "/livechat/api/agent/conversations/{conversation_id}/attachments/",
         "post",
     ): "livechat_agent_post_attachment",
+    # The agent's workspace (issue 12): notes, labels, canned replies, search, transcripts.
+    (
+        "/livechat/api/agent/conversations/{conversation_id}/notes/",
+        "get",
+    ): "livechat_agent_list_notes",
+    (
+        "/livechat/api/agent/conversations/{conversation_id}/notes/",
+        "post",
+    ): "livechat_agent_post_note",
+    (
+        "/livechat/api/agent/conversations/{conversation_id}/labels/",
+        "put",
+    ): "livechat_agent_set_labels",
+    ("/livechat/api/agent/websites/{website_id}/labels/", "get"): "livechat_agent_list_labels",
+    ("/livechat/api/agent/websites/{website_id}/labels/", "post"): "livechat_agent_create_label",
+    ("/livechat/api/agent/canned/", "get"): "livechat_agent_list_canned",
+    ("/livechat/api/agent/canned/", "post"): "livechat_agent_create_canned",
+    ("/livechat/api/agent/canned/{reply_id}/", "patch"): "livechat_agent_change_canned",
+    ("/livechat/api/agent/canned/{reply_id}/", "delete"): "livechat_agent_delete_canned",
+    ("/livechat/api/agent/search/", "get"): "livechat_agent_search",
+    (
+        "/livechat/api/agent/conversations/{conversation_id}/transcript/",
+        "get",
+    ): "livechat_agent_transcript",
     # The agents' API (tests/api/test_agent_api.py).
     ("/livechat/api/agent/conversations/", "get"): "livechat_agent_list_conversations",
     (

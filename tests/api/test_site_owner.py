@@ -15,7 +15,13 @@ from rest_framework.test import APIClient
 
 from django_livechat import pipeline
 from django_livechat.models import Conversation
-from tests.api.conftest import assert_error, bearer, conversations_url, open_conversation
+from tests.api.conftest import (
+    assert_error,
+    bearer,
+    conversations_url,
+    messages_url,
+    open_conversation,
+)
 from tests.factories import SHOP_ORIGIN, make_user, make_website
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -172,6 +178,32 @@ def test_rating_and_the_agents_summary(api, website):
     assert api.get(url("api-agent-ratings")).status_code == 403
     detail = agent_client(ann).get(url("api-agent-conversation", conversation_id=cid)).json()
     assert detail["rating"] == 4 and detail["rating_comment"] == "Fine"
+
+
+def test_a_rejoin_says_whether_the_conversation_was_rated(api, website):
+    created = open_conversation(api, website)
+    token, cid = created["visitor_token"], created["conversation_id"]
+    assert created["rated"] is False
+    rejoin = {"conversation_id": cid, "visitor_token": token}
+    resolve(cid)
+    # Resolved and not rated (the visitor reloaded before rating): the widget asks again.
+    again = open_conversation(api, website, **rejoin)
+    assert again["conversation_status"] == "resolved" and again["rated"] is False
+    rated = api.post(url("api-rating"), {"rating": 3}, format="json", **bearer(token))
+    assert rated.status_code == 200
+    assert open_conversation(api, website, **rejoin)["rated"] is True
+
+
+def test_polling_learns_opening_and_closing(api, website):
+    website.reply_time = "an hour"
+    website.save()
+    token = open_conversation(api, website)["visitor_token"]
+    page = api.get(messages_url(), **bearer(token)).json()
+    assert page["availability"] == {"open": True, "reply_time": "an hour", "next_open": None}
+    website.business_hours = CLOSED_ALL_WEEK  # the admin's save: read again at once
+    website.save()
+    page = api.get(messages_url(), **bearer(token)).json()
+    assert page["availability"] == {"open": False, "reply_time": "an hour", "next_open": None}
 
 
 def test_the_agents_conversation_detail_lists_previous_ones(api, website):

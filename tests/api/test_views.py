@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from django_livechat import errors, store
 from django_livechat.api import serializers
-from django_livechat.conf import DEFAULT_AUTO_RESPONSE_TEXT
+from django_livechat.conf import DEFAULT_AUTO_RESPONSE_AWAY_TEXT
 from django_livechat.models import Conversation, Message, Website
 from django_livechat.signals import conversation_created, message_stored
 from django_livechat.tokens import make_visitor_token
@@ -58,9 +58,11 @@ def test_create_a_conversation(api, website):
         "status",
         "conversation_status",
         "agents_online",
+        "rated",
         "availability",
     }
     assert data["agents_online"] == 0
+    assert data["rated"] is False
     assert data["type"] == "identified"
     assert data["status"] == "success"
     assert data["conversation_status"] == "open"
@@ -78,6 +80,7 @@ def test_create_a_conversation(api, website):
         "messages": [],
         "has_more": False,
         "agents_online": 0,
+        "availability": {"open": True, "reply_time": None, "next_open": None},
     }
 
 
@@ -192,14 +195,15 @@ def test_post_a_message(api, website):
     assert reply["seq"] == 2
     assert reply["role"] == "assistant"
     assert reply["is_auto"] is True
-    assert reply["message"] == DEFAULT_AUTO_RESPONSE_TEXT
+    assert reply["message"] == DEFAULT_AUTO_RESPONSE_AWAY_TEXT
+    # Nobody has a dashboard open: the away text (issue 11).
     assert reply["message"] == (
-        "Thank you for your message. A support agent will respond to you shortly."
+        "Thanks for your message! No one is available right now; we will reply as soon as we can."
     )
     stored = list(Message.objects.order_by("seq").values_list("seq", "role", "content"))
     assert stored == [
         (1, "user", "Where is my order?"),
-        (2, "assistant", DEFAULT_AUTO_RESPONSE_TEXT),
+        (2, "assistant", DEFAULT_AUTO_RESPONSE_AWAY_TEXT),
     ]
     assert str(Message.objects.get(seq=1).id) == message["message_id"]
 
@@ -474,9 +478,9 @@ def test_list_messages_after_a_seq(api, website):
     everything = api.get(messages_url(), {"after_seq": 0}, **bearer(token)).json()
     assert [(m["seq"], m["role"], m["message"]) for m in everything["messages"]] == [
         (1, "user", "first"),
-        (2, "assistant", DEFAULT_AUTO_RESPONSE_TEXT),
+        (2, "assistant", DEFAULT_AUTO_RESPONSE_AWAY_TEXT),
         (3, "user", "second"),
-        (4, "assistant", DEFAULT_AUTO_RESPONSE_TEXT),
+        (4, "assistant", DEFAULT_AUTO_RESPONSE_AWAY_TEXT),
     ]
     assert everything["has_more"] is False
     assert api.get(messages_url(), **bearer(token)).json() == everything

@@ -20,7 +20,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.axe import DESKTOP, PHONE, assert_accessible
-from tests.live_server import FAST_RECONNECT, LiveServer, embed_snippet
+from tests.live_server import AGENT_LOGIN, FAST_RECONNECT, LiveServer, embed_snippet
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis]
 expect.set_options(timeout=20_000)
@@ -44,6 +44,7 @@ PRECHAT_FIELDS = [
     {"name": "order", "label": "Order number", "type": "text", "required": False},
 ]
 CONSENT = "I agree that my answers are stored to answer me."
+AWAY_TEXT = "No one is here right now. Leave a message and we will reply as soon as we can."
 
 
 def png(width: int = 4, height: int = 3) -> bytes:
@@ -127,6 +128,34 @@ def test_a_closed_website_says_so_and_the_extras_come_from_beside_widget_js(
         rf"{re.escape(live_server.url)}livechat/assets/widget-extras\.js\?v=[0-9a-f]{{12}}",
         loaded[0],
     )
+
+
+def test_with_an_agent_present_the_reply_time_is_promised_and_without_the_away_text(
+    browser, page, live_server, embed_sites
+):
+    site, _ = embed_sites
+    website = a_website(live_server, site, reply_time="a few minutes", agents=[AGENT_LOGIN[0]])
+    agent = browser.new_context()
+    try:
+        dashboard = agent.new_page()
+        dashboard.goto(f"{live_server.url}livechat/dashboard/")
+        dashboard.fill("#id_username", AGENT_LOGIN[0])
+        dashboard.fill("#id_password", AGENT_LOGIN[1])
+        dashboard.click("[type=submit]")
+        dashboard.wait_for_selector("#lc-connection[data-state=online]")
+        embedded(page, live_server, site, website, "/reply-time.html")
+        open_chat(page)
+        expect(page.get_by_text("We usually reply within a few minutes.")).to_be_visible()
+        expect(page.locator("livechat-widget")).to_have_attribute("data-status", "online")
+        expect(page.get_by_text(AWAY_TEXT)).to_be_hidden()
+        # The visitor's conversation follows the website's presence live.
+        say(page, QUESTION)
+        expect(page.get_by_role("log")).to_contain_text(ANSWER)
+    finally:
+        agent.close()  # the dashboard's socket closes: its agent is gone at once
+    expect(page.locator("livechat-widget")).to_have_attribute("data-status", "away")
+    expect(page.get_by_text(AWAY_TEXT)).to_be_visible()
+    expect(page.get_by_text("We usually reply within a few minutes.")).to_be_hidden()
 
 
 # ---------------------------------------------------------------------- pre-chat form
@@ -280,6 +309,27 @@ def test_a_resolved_conversation_is_rated_with_the_keyboard(page, live_server):
     assert (stored["rating"], stored["rating_comment"]) == (4, "Quick and kind.")
 
 
+def test_a_reload_before_rating_asks_again_and_a_rated_conversation_never(page, live_server):
+    conversation = resolved_chat(page, live_server)
+    question = page.get_by_role("group", name="How was this conversation?")
+    page.reload()  # the panel opens again by itself
+    expect(page.get_by_role("log")).to_contain_text(ANSWER)
+    expect(question).to_be_visible()
+    # Below the conversation's messages, not above them.
+    assert page.evaluate(
+        "() => { const log = document.querySelector('livechat-widget').shadowRoot"
+        ".querySelector('.log'); return log.lastElementChild.matches('.rating'); }"
+    )
+    page.get_by_title("5 out of 5").click()  # the star (the radio itself is for screen readers)
+    page.get_by_role("button", name="Send rating").click()
+    expect(page.get_by_text("Thank you for your rating.")).to_be_visible()
+    assert live_server.call("server_conversation", conversation, module=HERE)["rating"] == 5
+    page.reload()
+    expect(page.get_by_role("log")).to_contain_text(ANSWER)
+    page.wait_for_timeout(1000)  # the history is in: a rating form would follow at once
+    expect(question).to_have_count(0)
+
+
 @pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_the_rating_is_accessible(browser, live_server, size):
     context = browser.new_context(viewport=size)
@@ -404,6 +454,7 @@ def server_website(origin: str, fields: dict[str, Any]) -> str:
     from django_livechat.models import Website
 
     closed_today = fields.pop("closed_today", False)
+    agents = fields.pop("agents", [])
     site = Website.objects.create(
         name=f"Site owner test {Website.objects.count()}", allowed_origins=[origin]
     )
@@ -421,6 +472,10 @@ def server_website(origin: str, fields: dict[str, Any]) -> str:
     for name, value in fields.items():
         setattr(site, name, value)
     site.save()
+    if agents:
+        from django.contrib.auth import get_user_model
+
+        site.agents.add(*get_user_model()._default_manager.filter(username__in=agents))
     return str(site.id)
 
 

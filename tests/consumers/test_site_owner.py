@@ -174,6 +174,24 @@ async def test_rating_after_resolve_and_the_ratings_summary():
         }
 
 
+async def test_a_rejoin_says_whether_the_conversation_was_rated():
+    shop, _ann = await shop_with_agent()
+    async with Visitor() as visitor:
+        identified = await visitor.identify(shop)
+        assert identified["rated"] is False
+    cid = identified["conversation_id"]
+    rejoin = {"conversation_id": cid, "visitor_token": identified["visitor_token"]}
+    await Conversation.objects.filter(pk=cid).aupdate(status="resolved")
+    async with Visitor() as visitor:
+        again = await visitor.identify(shop, **rejoin)
+        assert again["conversation_status"] == "resolved" and again["rated"] is False
+        await visitor.recv_type("history")
+        await visitor.send(type="rate", rating=4)
+        assert (await visitor.recv())["type"] == "rated"
+    async with Visitor() as visitor:
+        assert (await visitor.identify(shop, **rejoin))["rated"] is True
+
+
 async def test_history_lists_the_visitors_previous_conversations():
     shop, ann = await shop_with_agent()
     async with Visitor() as visitor:

@@ -191,4 +191,20 @@ def agent_fields(world: World) -> Fields:
         "reopen": about,
         "mark_read": {**about, "seq": seqs()},
         "ping": {},
+        # The agent's workspace (issue 12).
+        "note": {**about, "text": message_texts(), "client_id": client_ids()},
+        "notes": about,
+        "labels": {
+            **about,
+            "labels": st.lists(
+                st.integers(min_value=-1, max_value=10**9) | st.text(max_size=4), max_size=4
+            ),
+        },
+        "canned": {},
+        "search": {
+            "query": st.text(max_size=210),
+            "website_id": st.sampled_from([str(world.shop.id), str(world.blog.id), "", None]),
+            "limit": st.integers(min_value=-1, max_value=60),
+        },
+        "viewing": {"conversation_id": conversation_ids(world) | st.none()},
     }

@@ -11,12 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from django_livechat.conf import livechat_settings
 from django_livechat.consumers.base import max_frame_length
 from django_livechat.models import Message
+from tests.fuzz.examples import CI_EXAMPLES, MORE_EXAMPLES
 from tests.fuzz.protocol import World, agent_fields
 from tests.fuzz.strategies import wire_frames
 from tests.fuzz.wire import (
@@ -33,6 +34,9 @@ from tests.sockets import Dashboard
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
+# Opening a dashboard is the costly part of an example (presence rows, the inbox, the
+# ratings, who is online): fewer examples of more frames each try as many frames.
+@settings(max_examples=MORE_EXAMPLES or CI_EXAMPLES // 4)
 @given(data=st.data())
 async def test_hostile_frames_never_break_the_dashboard_socket(world: World, data: Any) -> None:
     raws = data.draw(
@@ -44,7 +48,7 @@ async def test_hostile_frames_never_break_the_dashboard_socket(world: World, dat
                 message_limit=livechat_settings.MAX_MESSAGE_LENGTH,
             ),
             min_size=1,
-            max_size=6,
+            max_size=16,
         ),
         label="frames",
     )

@@ -48,6 +48,13 @@ DASHBOARD_EVENTS = frozenset(
         "read",
         "error",
         "pong",
+        # The agent's workspace (issue 12).
+        "note",
+        "notes",
+        "canned",
+        "search_results",
+        "agents",
+        "assigned_to_you",
     }
 )
 CLOSE_FORBIDDEN = 4403

@@ -170,12 +170,12 @@ test("a new conversation from the server (another person's token) clears the old
   let lost = 0;
   Object.assign(t.chat, { onSessionLost: () => lost++ });
   t.chat.store.update = () => {};
-  t.chat.onSession({ conversationId: "c1", visitorToken: "t", userIdentifier: "" }, true);
+  t.chat.onSession({ conversationId: "c1", visitorToken: "t", userIdentifier: "" }, true, {});
   assert.equal(lost, 0, "the first conversation: nothing to clear");
   t.chat.onMessages(null, [message(1, "user")]);
-  t.chat.onSession({ conversationId: "c1", visitorToken: "t2", userIdentifier: "ann" }, false);
+  t.chat.onSession({ conversationId: "c1", visitorToken: "t2", userIdentifier: "ann" }, false, {});
   assert.equal(lost, 0, "named, same conversation: kept");
-  t.chat.onSession({ conversationId: "c2", visitorToken: "t3", userIdentifier: "ann" }, true);
+  t.chat.onSession({ conversationId: "c2", visitorToken: "t3", userIdentifier: "ann" }, true, {});
   assert.equal(lost, 1);
 });
 
@@ -275,6 +275,26 @@ test("a resolved conversation asks for a rating (through the extras); a reopened
   assert.deepEqual(asked, []);
   chat.onStatus({ status: "resolved" });
   assert.deepEqual(asked, ["rate"]);
+});
+
+test("rejoining a resolved, unrated conversation asks for the rating after its history; a rated one does not", () => {
+  const t = widget();
+  const asked = [];
+  Object.assign(t.chat, { withExtras: (feature) => asked.push([feature, t.chat.log.highest]) });
+  const session = { conversationId: "c1", visitorToken: "t", userIdentifier: "" };
+  t.chat.onSession(session, false, { conversation_status: "resolved", rated: false });
+  assert.deepEqual(asked, [], "not before the history: the form goes below the messages");
+  t.chat.onMessages(0, [message(1, "user"), message(2, "agent")]);
+  assert.deepEqual(asked, [["rate", 2]]);
+  t.chat.onMessages(2, []);
+  assert.deepEqual(asked, [["rate", 2]], "asked once per rejoin");
+  t.chat.onSession(session, false, { conversation_status: "resolved", rated: true });
+  t.chat.onMessages(2, []);
+  t.chat.onSession(session, false, { conversation_status: "open", rated: false });
+  t.chat.onMessages(2, []);
+  t.chat.onSession(session, false, { conversation_status: "resolved" }); // an older server
+  t.chat.onMessages(2, []);
+  assert.deepEqual(asked, [["rate", 2]], "rated, open, or not known: never");
 });
 
 test("unread updates tell the extras (which report 'seen') once they are loaded", () => {

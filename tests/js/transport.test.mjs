@@ -53,7 +53,7 @@ function setup({ session = null, retries = 2, heartbeat = 25 } = {}) {
     identity: () => ({ metadata: { page: "/" } }),
     lastSeq: () => log.lastSeq,
     highestSeq: () => log.highest,
-    onSession: (s, created) => events.sessions.push({ ...s, created }),
+    onSession: (s, created, frame) => events.sessions.push({ ...s, created, rated: frame.rated }),
     onSessionLost: () => events.lost++,
     onMessages: (after, messages) => (after === null ? messages.forEach((m) => log.add(m)) : log.addPage(after, messages)),
     onTyping: (event) => events.typing.push(event.is_typing),
@@ -599,6 +599,24 @@ test("opening hours: availability from identified and the HTTP answers, 'open' f
   fresh.http.extra = { availability: { open: false, reply_time: null, next_open: "2026-12-01T09:00:00+01:00" } };
   await fresh.transport.probe();
   assert.deepEqual(fresh.events.availability, [fresh.http.extra.availability], "the settings endpoint's");
+});
+
+test("polling applies the website opening and closing like a presence frame", async () => {
+  const t = setup({ session: SESSION });
+  t.http.extra = { agents_online: 1, availability: { open: true, reply_time: "an hour", next_open: null } };
+  await t.transport.probe(); // no socket: a poll
+  t.http.extra = { agents_online: 1, availability: { open: false, reply_time: "an hour", next_open: null } };
+  t.clock.advance(3000); // the next poll
+  await settle();
+  assert.deepEqual(t.events.availability.map((a) => a.open), [true, false]);
+});
+
+test("the identified frame reaches onSession: whether the conversation was rated", async () => {
+  const t = setup({ session: SESSION });
+  t.transport.connect();
+  t.sockets[0].open();
+  t.sockets[0].receive({ ...IDENTIFIED, conversation_status: "resolved", rated: false });
+  assert.equal(t.events.sessions.at(-1).rated, false);
 });
 
 test("WebSockets blocked: the first failed attempt asks HTTP, which works, so the status need not wait", async () => {

@@ -11,7 +11,7 @@ from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from django_livechat import pipeline
-from django_livechat.groups import visitors_group
+from django_livechat.groups import visitors_group, website_group
 from django_livechat.models import AgentPresence
 from django_livechat.pipeline import presence
 from tests.factories import make_user, make_website
@@ -192,7 +192,14 @@ async def test_visitors_hear_when_an_online_agent_is_deleted():
     await pipeline.drain()
     await asyncio.sleep(presence.COALESCE_SECONDS)
     to_visitors = await subscribe(visitors_group(shop.id))
+    to_dashboards = await subscribe(website_group(shop.id))
+    ann_id = ann.pk
     await database_sync_to_async(ann.delete)()
     assert await presence_frames(to_visitors) == [
         {"type": "presence", "website_id": str(shop.id), "agents_online": 1}
     ]
+    # The agents' own list of who is online loses her too.
+    listed = [f for f in await received(to_dashboards, timeout=1.5) if f["type"] == "agents"]
+    assert listed, "the dashboards were not told"
+    assert [a["user_id"] for a in listed[-1]["agents"]] == [bob.pk]
+    assert ann_id not in [a["user_id"] for a in listed[-1]["agents"]]

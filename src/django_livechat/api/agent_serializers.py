@@ -20,9 +20,14 @@ from django_livechat.api.serializers import (
     RequestSerializer,
     UUIDValue,
     _Untouched,
+    whole,
 )
 from django_livechat.models import Conversation
-from django_livechat.pipeline.validation import INBOX_LIMIT, MAX_INBOX_LIMIT, MAX_SEQ
+from django_livechat.pipeline.canned import SHORTCUT
+from django_livechat.pipeline.inbox import MAX_LABEL_ID
+from django_livechat.pipeline.labels import COLOR_PATTERN, MAX_LABELS
+from django_livechat.pipeline.labels import MAX_NAME_LENGTH as MAX_LABEL_NAME_LENGTH
+from django_livechat.pipeline.validation import INBOX_LIMIT, MAX_INBOX_LIMIT, MAX_SEQ, MESSAGE_TEXT
 
 # ---------------------------------------------------------------- requests
 
@@ -46,6 +51,20 @@ class UserIdValue(_Untouched):
         return {"oneOf": [{"type": "integer"}, {"type": "string"}], "nullable": True}
 
 
+class LabelIdValue(_Untouched):
+    """A label's id."""
+
+    def openapi_schema(self) -> dict[str, Any]:
+        return {"type": "integer", "minimum": 1, "maximum": MAX_LABEL_ID}
+
+
+class AssigneeValue(_Untouched):
+    """``me``, ``none`` or a user id (one that is no one's matches nothing)."""
+
+    def openapi_schema(self) -> dict[str, Any]:
+        return {"type": "string", "minLength": 1}
+
+
 class ListConversationsQuerySerializer(RequestSerializer):
     """The query string of the inbox."""
 
@@ -66,6 +85,22 @@ class ListConversationsQuerySerializer(RequestSerializer):
             "(new, new messages, status, assignment, the caller's read marker)."
         ),
     )
+    website = UUIDValue(required=False, help_text="The same as website_id.")
+    # The metaclass takes declared fields out of the class: no clash with Field.label.
+    label = LabelIdValue(  # type: ignore[assignment]
+        required=False, help_text="Only the conversations with this label."
+    )
+    assignee = AssigneeValue(
+        required=False,
+        help_text="Only those assigned to the caller (me), to nobody (none), or to a user id.",
+    )
+
+    def parsed(self) -> dict[str, Any]:
+        query = super().parsed()
+        website = query.pop("website", None)
+        if website is not None and "website_id" not in query:
+            query["website_id"] = website
+        return query
 
 
 @extend_schema_serializer(component_name="LivechatAgentMessageRequest")
@@ -118,6 +153,15 @@ class AgentSerializer(serializers.Serializer):  # type: ignore[type-arg]
     name = serializers.CharField(help_text="The full name, else the username.")
 
 
+@extend_schema_serializer(component_name="LivechatLabel")
+class LabelSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """A website's label."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    color = serializers.CharField(allow_blank=True, help_text="#rrggbb, or empty.")
+
+
 @extend_schema_serializer(component_name="LivechatPreviousConversation")
 class PreviousConversationSerializer(serializers.Serializer):  # type: ignore[type-arg]
     """An earlier conversation of the same visitor (returning visitors)."""
@@ -161,6 +205,10 @@ class ConversationSerializer(serializers.Serializer):  # type: ignore[type-arg]
     )
     rating = serializers.IntegerField(allow_null=True, min_value=1, max_value=5)
     rating_comment = serializers.CharField(allow_blank=True)
+    assigned_at = serializers.DateTimeField(
+        allow_null=True, help_text="When it was last assigned to someone."
+    )
+    labels = LabelSerializer(many=True, help_text="Its labels, by name.")
     previous = PreviousConversationSerializer(
         many=True,
         required=False,
@@ -213,3 +261,154 @@ class ReadMarkerSerializer(serializers.Serializer):  # type: ignore[type-arg]
     conversation_id = serializers.UUIDField()
     last_read_seq = serializers.IntegerField()
     unread = serializers.IntegerField()
+
+
+# ---------------------------------------------------------------- the agent's workspace
+
+
+class NoteText(_Untouched):
+    """A private note's text: not blank, at most ``MAX_MESSAGE_LENGTH`` characters."""
+
+    def openapi_schema(self) -> dict[str, Any]:
+        return MessageText().openapi_schema()
+
+
+class ShortcutText(_Untouched):
+    """A canned reply's shortcut: letters, digits, ``-`` and ``_`` (a leading ``/`` is
+    dropped)."""
+
+    def openapi_schema(self) -> dict[str, Any]:
+        return {"type": "string", "pattern": whole(SHORTCUT)}
+
+
+class BooleanValue(_Untouched):
+    def openapi_schema(self) -> dict[str, Any]:
+        return {"type": "boolean"}
+
+
+class LabelIdsValue(_Untouched):
+    def openapi_schema(self) -> dict[str, Any]:
+        return {
+            "type": "array",
+            "maxItems": MAX_LABELS,
+            "items": {"type": "integer", "minimum": 1, "maximum": MAX_LABEL_ID},
+        }
+
+
+class LabelNameText(_Untouched):
+    """A label's name: not blank, no NUL, at most 40 characters."""
+
+    def openapi_schema(self) -> dict[str, Any]:
+        return {
+            "type": "string",
+            "maxLength": MAX_LABEL_NAME_LENGTH,
+            "pattern": whole(MESSAGE_TEXT),
+        }
+
+
+class ColorText(_Untouched):
+    def openapi_schema(self) -> dict[str, Any]:
+        return {"type": "string", "pattern": whole(COLOR_PATTERN)}
+
+
+@extend_schema_serializer(component_name="LivechatNoteRequest")
+class NoteRequestSerializer(RequestSerializer):
+    """A private note: agents only, never sent to the visitor."""
+
+    text = NoteText(help_text="Not blank, at most LIVECHAT['MAX_MESSAGE_LENGTH'] characters.")
+    client_id = ClientIdText(
+        required=False,
+        allow_null=True,
+        help_text="The sender's idempotency key: the same again returns the stored note.",
+    )
+
+
+@extend_schema_serializer(component_name="LivechatCannedReplyRequest")
+class CannedReplyRequestSerializer(RequestSerializer):
+    """A new canned reply: the caller's own unless personal is false."""
+
+    shortcut = ShortcutText(help_text="What follows / in the reply box.")
+    text = NoteText(help_text="The reply; {visitor_name} and the like are filled in.")
+    website_id = UUIDValue(
+        required=False,
+        allow_null=True,
+        help_text="The website (required for a website's reply; else the caller's own for it).",
+    )
+    personal = BooleanValue(
+        required=False,
+        allow_null=True,
+        help_text=(
+            "false: the website's reply, for all its agents (needs the "
+            "django_livechat.change_cannedreply permission)."
+        ),
+    )
+
+
+@extend_schema_serializer(component_name="LivechatCannedReplyChange")
+class CannedReplyChangeSerializer(RequestSerializer):
+    """What to change of a canned reply."""
+
+    shortcut = ShortcutText(required=False, allow_null=True)
+    text = NoteText(required=False, allow_null=True)
+
+
+class CannedQuerySerializer(RequestSerializer):
+    """The query string of the canned replies."""
+
+    website = UUIDValue(
+        required=False,
+        help_text="Only those for this website: its own and the caller's for it or for all.",
+    )
+
+
+@extend_schema_serializer(component_name="LivechatLabelRequest")
+class LabelRequestSerializer(RequestSerializer):
+    """A new label of the website."""
+
+    name = LabelNameText(help_text=f"Not blank, at most {MAX_LABEL_NAME_LENGTH} characters.")
+    color = ColorText(
+        required=False, allow_null=True, help_text="A colour such as #1f6feb, or empty."
+    )
+
+
+@extend_schema_serializer(component_name="LivechatSetLabelsRequest")
+class SetLabelsRequestSerializer(RequestSerializer):
+    """The conversation's labels (the set is replaced)."""
+
+    labels = LabelIdsValue(help_text="Ids of labels of the conversation's website.")
+
+
+@extend_schema_serializer(component_name="LivechatNote")
+class NoteSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """A private note."""
+
+    id = serializers.UUIDField()
+    conversation_id = serializers.UUIDField()
+    text = serializers.CharField()
+    author = AgentSerializer(allow_null=True)
+    created_at = serializers.DateTimeField()
+    client_id = serializers.CharField(allow_blank=True)
+
+
+@extend_schema_serializer(component_name="LivechatPostedNote")
+class PostedNoteSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    note = NoteSerializer()
+
+
+@extend_schema_serializer(component_name="LivechatNoteList")
+class NoteListSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """A conversation's notes, oldest first."""
+
+    conversation_id = serializers.UUIDField()
+    notes = NoteSerializer(many=True)
+
+
+@extend_schema_serializer(component_name="LivechatCannedReply")
+class CannedReplySerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """A canned reply: a website's, or the caller's own (personal)."""
+
+    id = serializers.IntegerField()
+    shortcut = serializers.CharField()
+    text = serializers.CharField()
+    website_id = serializers.UUIDField(allow_null=True)
+    personal = serializers.BooleanField()

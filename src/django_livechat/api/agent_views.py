@@ -142,7 +142,9 @@ class AgentAssignView(AgentAPIView):
         summary="Assign a conversation",
         description=(
             "To the caller (no agent_id), to another agent of the website (agent_id), or to "
-            "nobody (agent_id null). The dashboards are told."
+            "nobody (agent_id null). The dashboards are told, and the assignee, when it is "
+            "someone else, gets assigned_to_you. A conversation of a website the caller "
+            "does not serve is answered like a missing one (404 NOT_FOUND)."
         ),
         parameters=[CONVERSATION_ID],
         request=shapes.AssignRequestSerializer,

@@ -345,6 +345,12 @@ class IdentifiedSerializer(serializers.Serializer):  # type: ignore[type-arg]
         help_text="Whether agents have marked the conversation resolved.",
     )
     agents_online = agents_online_field()
+    rated = serializers.BooleanField(
+        help_text=(
+            "Whether the visitor rated the conversation: a client that rejoins a resolved, "
+            "unrated conversation asks for the rating."
+        )
+    )
     availability = AvailabilitySerializer(required=False)
 
 
@@ -392,6 +398,9 @@ class VisitorMessageListSerializer(MessageListSerializer):
     """A page of the conversation's messages, and who is online to answer."""
 
     agents_online = agents_online_field()
+    availability = AvailabilitySerializer(
+        help_text="Whether the website is open now: a polling client notices opening and closing."
+    )
 
 
 @extend_schema_serializer(component_name="LivechatWidgetSettings")

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from django_livechat.api import agent_views, attachments, preference_views
+from django_livechat.api import (
+    agent_views,
+    attachments,
+    preference_views,
+    search_views,
+    transcript_views,
+    workspace_views,
+)
 from django_livechat.api.schema import SchemaView
 from django_livechat.api.views import (
     ContactView,
@@ -43,7 +50,33 @@ urlpatterns: list[URLPattern] = [
     path(f"{ONE}resolve/", agent_views.AgentResolveView.as_view(), name="api-agent-resolve"),
     path(f"{ONE}reopen/", agent_views.AgentReopenView.as_view(), name="api-agent-reopen"),
     path(f"{ONE}read/", agent_views.AgentMarkReadView.as_view(), name="api-agent-read"),
+    path(
+        f"{ONE}transcript/",
+        transcript_views.AgentTranscriptView.as_view(),
+        name="api-agent-transcript",
+    ),
     path("agent/ratings/", agent_views.AgentRatingsView.as_view(), name="api-agent-ratings"),
+    # The agent's workspace: private notes, labels, canned replies.
+    path(f"{ONE}notes/", workspace_views.AgentNotesView.as_view(), name="api-agent-notes"),
+    path(
+        f"{ONE}labels/",
+        workspace_views.AgentConversationLabelsView.as_view(),
+        name="api-agent-conversation-labels",
+    ),
+    path(
+        "agent/websites/<str:website_id>/labels/",
+        workspace_views.AgentLabelsView.as_view(),
+        name="api-agent-labels",
+    ),
+    path(
+        "agent/canned/", workspace_views.AgentCannedRepliesView.as_view(), name="api-agent-canned"
+    ),
+    path(
+        "agent/canned/<str:reply_id>/",
+        workspace_views.AgentCannedReplyView.as_view(),
+        name="api-agent-canned-reply",
+    ),
+    path("agent/search/", search_views.AgentSearchView.as_view(), name="api-agent-search"),
     path(
         "agent/preferences/",
         preference_views.AgentPreferencesView.as_view(),

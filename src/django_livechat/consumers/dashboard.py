@@ -69,7 +69,13 @@ class DashboardConsumer(JsonFrameConsumer):
             "reopen": self.on_reopen,
             "mark_read": self.on_mark_read,
             "ratings": self.on_ratings,
+            "viewing": self.on_viewing,
+            "search": self.on_search,
             "ping": self.on_ping,
+            "note": self.on_note,
+            "notes": self.on_notes,
+            "labels": self.on_labels,
+            "canned": self.on_canned,
         }
         self.joined: list[str] = []
         # Accept first: a close before accepting reaches the browser without its code.
@@ -95,6 +101,7 @@ class DashboardConsumer(JsonFrameConsumer):
         await self.send_json(await agent.ready_event())
         await self.on_conversations({})
         await self.on_ratings({})
+        await self.send_frames(await pipeline.agents_online_frames(agent))
 
     async def refuse(self, error: ChatError, code: int) -> None:
         await self.send_error(error)
@@ -133,6 +140,8 @@ class DashboardConsumer(JsonFrameConsumer):
             status=content.get("status"),
             limit=content.get("limit"),
             changed_since=content.get("changed_since"),
+            label=content.get("label"),
+            assignee=content.get("assignee"),
         )
         await self.send_json(inbox.frame())
 
@@ -198,6 +207,50 @@ class DashboardConsumer(JsonFrameConsumer):
         assert self.agent is not None
         await self.send_json(await pipeline.ratings_summary(self.agent))
 
+    async def on_viewing(self, content: dict[str, Any]) -> None:
+        assert self.agent is not None
+        # The website's dashboards, this one too, get the new ``agents`` frame.
+        await pipeline.view_conversation(
+            self.channel_name, self.agent, content.get("conversation_id")
+        )
+
+    async def on_search(self, content: dict[str, Any]) -> None:
+        assert self.agent is not None
+        frame = await pipeline.search(
+            self.agent,
+            content.get("query"),
+            website_id=content.get("website_id"),
+            limit=content.get("limit"),
+        )
+        await self.send_json(frame)
+
+    async def on_note(self, content: dict[str, Any]) -> None:
+        assert self.agent is not None
+        # A new note reaches this socket with the website's dashboards; a retry, here only.
+        result = await pipeline.add_note(
+            self.agent,
+            content.get("conversation_id"),
+            text=content.get("text"),
+            client_id=content.get("client_id"),
+        )
+        await self.send_frames(result.ack)
+
+    async def on_notes(self, content: dict[str, Any]) -> None:
+        assert self.agent is not None
+        await self.send_json(await pipeline.list_notes(self.agent, content.get("conversation_id")))
+
+    async def on_labels(self, content: dict[str, Any]) -> None:
+        assert self.agent is not None
+        entry = await pipeline.set_labels(
+            self.agent, content.get("conversation_id"), content.get("labels")
+        )
+        await self.send_json(frames.conversation_frame(entry))
+
+    async def on_canned(self, content: dict[str, Any]) -> None:
+        assert self.agent is not None
+        replies = await pipeline.list_canned(self.agent, content.get("website_id"))
+        await self.send_json(frames.canned(replies))
+
     async def on_ping(self, content: dict[str, Any]) -> None:
         assert self.agent is not None
         await self.send_json(await pipeline.agent_heartbeat(self.channel_name, self.agent))
@@ -223,6 +276,7 @@ class DashboardConsumer(JsonFrameConsumer):
         if self.agent.websites != websites_before:
             await self.send_json(await self.agent.ready_event())
             await self.on_conversations({})
+            await self.send_frames(await pipeline.agents_online_frames(self.agent))
 
     async def recheck(self) -> None:
         """Follow the websites the agent serves now; ``ChatError`` if access ended."""

@@ -47,6 +47,7 @@ class Migration(migrations.Migration):
                 blank=True,
                 help_text="Conversations with no message for this many days are deleted by livechat_apply_retention; blank: LIVECHAT['RETENTION_DAYS'] (by default, for ever).",
                 null=True,
+                validators=[django.core.validators.MinValueValidator(1)],
                 verbose_name="keep conversations for (days)",
             ),
         ),

@@ -17,12 +17,16 @@ One module per concern:
 * :mod:`.events`: group membership and live delivery; :mod:`.typing`: typing
   indicators; :mod:`.replies`: the responder runner and reply recovery;
   :mod:`.writes`: storing with errors the protocol knows; :mod:`.background`: tasks;
-  :mod:`.presence`: which agents have a dashboard open, told to the visitors;
+  :mod:`.presence`: which agents have a dashboard open (and where), told to the visitors
+  and the agents; :mod:`.assignment`: the assignee's checks and round robin;
   :mod:`.attachments`: files sent as messages;
   :mod:`.look`: a website's widget look and texts; :mod:`.hours`: business hours;
 * :mod:`.prechat`: the pre-chat form; :mod:`.contact`: a visitor's email address;
   :mod:`.rating`: satisfaction ratings; :mod:`.resume`: resume links in emails;
   :mod:`.seen`: how far the visitor has seen their conversation (email follow-up).
+* :mod:`.search`: agents' search across their conversations.
+* :mod:`.notes`: agents' private notes; :mod:`.canned`: canned replies;
+  :mod:`.labels`: conversations' labels.
 
 The public calls are re-exported here, so transports import ``pipeline`` only.
 """
@@ -42,6 +46,7 @@ from django_livechat.pipeline.agent import (
     AgentPostResult,
     agent_heartbeat,
     agent_typing,
+    agents_online_frames,
     assign_conversation,
     follow,
     mark_read,
@@ -49,9 +54,11 @@ from django_livechat.pipeline.agent import (
     reopen_conversation,
     resolve_conversation,
     unfollow,
+    view_conversation,
 )
 from django_livechat.pipeline.attachments import Upload, open_attachment
 from django_livechat.pipeline.background import drain, spawn
+from django_livechat.pipeline.canned import create_canned, delete_canned, list_canned, update_canned
 from django_livechat.pipeline.contact import save_contact
 from django_livechat.pipeline.events import report_gap, stats
 from django_livechat.pipeline.frames import display_name, message_data
@@ -65,12 +72,15 @@ from django_livechat.pipeline.inbox import (
     authorize_agent,
     list_conversations,
 )
+from django_livechat.pipeline.labels import create_label, list_labels, set_labels
 from django_livechat.pipeline.look import site_owner_config, widget_look, widget_website
+from django_livechat.pipeline.notes import NoteResult, add_note, list_notes
 from django_livechat.pipeline.prechat import prechat_config
 from django_livechat.pipeline.presence import agents_online
 from django_livechat.pipeline.rating import rate, ratings_summary
 from django_livechat.pipeline.replies import recover_once
 from django_livechat.pipeline.resume import make_resume_token
+from django_livechat.pipeline.search import search
 from django_livechat.pipeline.seen import mark_seen
 from django_livechat.pipeline.sessions import (
     VisitorSession,
@@ -104,15 +114,18 @@ __all__ = [
     "Inbox",
     "LoggedOut",
     "NotAnAgent",
+    "NoteResult",
     "Outgoing",
     "PostResult",
     "Upload",
     "VisitorSession",
+    "add_note",
     "agent_conversation",
     "agent_heartbeat",
     "agent_history",
     "agent_typing",
     "agents_online",
+    "agents_online_frames",
     "announce_to_agents",
     "announce_to_visitors",
     "assign_conversation",
@@ -120,6 +133,9 @@ __all__ = [
     "availability",
     "clean_client_id",
     "clean_text",
+    "create_canned",
+    "create_label",
+    "delete_canned",
     "display_name",
     "drain",
     "follow",
@@ -128,7 +144,10 @@ __all__ = [
     "identify",
     "identity_verified",
     "leave",
+    "list_canned",
     "list_conversations",
+    "list_labels",
+    "list_notes",
     "make_resume_token",
     "mark_read",
     "mark_seen",
@@ -151,11 +170,15 @@ __all__ = [
     "report_gap",
     "resolve_conversation",
     "save_contact",
+    "search",
     "session_from_token",
+    "set_labels",
     "site_owner_config",
     "spawn",
     "stats",
     "unfollow",
+    "update_canned",
+    "view_conversation",
     "visitor_typing",
     "website_availability",
     "widget_look",

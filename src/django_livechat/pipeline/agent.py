@@ -14,22 +14,21 @@ from functools import partial
 from typing import Any
 from uuid import UUID
 
-from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from django_livechat import errors, permissions
+from django_livechat import errors
 from django_livechat.dbthreads import run_in_db_thread
 from django_livechat.errors import ChatError
 from django_livechat.models import Conversation, Message, ReadMarker
 from django_livechat.notifications import sender, triggers
-from django_livechat.pipeline import attachments, events, frames, presence
+from django_livechat.pipeline import assignment, attachments, events, frames, presence
 from django_livechat.pipeline.access import dashboard_groups
 from django_livechat.pipeline.inbox import (
     AgentSession,
     current_agent,
     inbox_entry_of,
     served_conversation,
+    visible_conversation,
 )
 from django_livechat.pipeline.typing import typing_states
 from django_livechat.pipeline.validation import (
@@ -216,49 +215,73 @@ async def assign_conversation(
     agent: AgentSession, conversation_id: object, assignee: object = ME
 ) -> dict[str, Any]:
     """Assign to the agent (``ME``), to another agent of the website by user id, or to
-    nobody (``None``); tell the dashboards. Returns the conversation for this agent."""
-    entry, changed = await run_in_db_thread(_assign_sync, agent, conversation_id, assignee)
-    if changed:
+    nobody (``None``); tell the dashboards, and the assignee when it is someone else
+    (:mod:`~django_livechat.pipeline.assignment`). Returns the conversation for this
+    agent."""
+    done = await run_in_db_thread(_assign_sync, agent, conversation_id, assignee)
+    entry = done.entry
+    if done.changed:
         frame = frames.assignment(entry["conversation_id"], entry["assigned_agent"], agent.agent())
         await (
             events.Frames(entry["conversation_id"], entry["website_id"]).to_dashboards(frame).send()
         )
+    if done.for_assignee is not None:
+        await assignment.tell_assignee(done.assignee_id, done.for_assignee, agent.agent())
     return entry
 
 
-def _assign_sync(
-    agent: AgentSession, conversation_id: object, assignee: object
-) -> tuple[dict[str, Any], bool]:
+@dataclass(frozen=True)
+class _Assigned:
+    entry: dict[str, Any]
+    changed: bool
+    assignee_id: Any = None
+    #: The conversation as the assignee's inbox lists it, when they are to be told.
+    for_assignee: dict[str, Any] | None = None
+
+
+def _assign_sync(agent: AgentSession, conversation_id: object, assignee: object) -> _Assigned:
     user = current_agent(agent)
-    conversation = served_conversation(user, conversation_id)
-    target = _assignee(user, conversation, assignee)
+    # Another website's conversation is answered like a missing one.
+    conversation = visible_conversation(user, conversation_id)
+    if assignee is ME:
+        target = user
+    elif assignee is None:
+        target = None
+    else:
+        target = assignment.assignee(conversation, assignee)
     rows = Conversation.objects.filter(pk=conversation.pk)
     if target is None:
         rows = rows.filter(assigned_agent__isnull=False)
     else:
         rows = rows.exclude(assigned_agent=target)  # NULL included
-    changed = bool(rows.update(assigned_agent=target, updated_at=timezone.now()))
-    return inbox_entry_of(user, conversation.pk), changed
+    now = timezone.now()
+    assigned_at = None if target is None else now
+    changed = bool(rows.update(assigned_agent=target, assigned_at=assigned_at, updated_at=now))
+    entry = inbox_entry_of(user, conversation.pk)
+    if not changed or target is None or target.pk == user.pk:
+        return _Assigned(entry, changed)
+    return _Assigned(entry, changed, target.pk, inbox_entry_of(target, conversation.pk))
 
 
-def _assignee(user: Any, conversation: Conversation, assignee: object) -> Any:
-    if assignee is ME:
-        return user
-    if assignee is None:
-        return None
-    model = get_user_model()
-    if isinstance(assignee, bool) or not isinstance(assignee, (int, str)):
-        raise ChatError(errors.INVALID_MESSAGE, "agent_id must be a user id or null.")
-    try:
-        pk = model._meta.pk.to_python(assignee)
-        target = model._default_manager.filter(pk=pk).first()
-    except (ValidationError, ValueError, TypeError):
-        target = None
-    if target is None or not permissions.serves(target, conversation.website_id):
-        raise ChatError(
-            errors.INVALID_MESSAGE, f"User {assignee!r} is not an agent of this website."
-        )
-    return target
+async def view_conversation(
+    channel_name: str, agent: AgentSession, conversation_id: object
+) -> None:
+    """The dashboard socket has this conversation open (``None``: none); the other agents
+    of its website see it (:func:`~django_livechat.pipeline.presence.set_viewing`)."""
+    if conversation_id is None:
+        await presence.set_viewing(channel_name, None, None)
+        return
+    conversation = await run_in_db_thread(_viewed_sync, agent, conversation_id)
+    await presence.set_viewing(channel_name, conversation.id, conversation.website_id)
+
+
+def _viewed_sync(agent: AgentSession, conversation_id: object) -> Conversation:
+    return visible_conversation(current_agent(agent), conversation_id)
+
+
+async def agents_online_frames(agent: AgentSession) -> list[dict[str, Any]]:
+    """The ``agents`` frame of each website the agent serves (a dashboard connects)."""
+    return await presence.agents_frames(agent.website_ids)
 
 
 async def resolve_conversation(agent: AgentSession, conversation_id: object) -> dict[str, Any]:

@@ -20,6 +20,12 @@ has a ``seq``, is idempotent by ``client_id`` and goes out like any message:
    ``client_id``.
 
 Only ``clean`` rows linked to a message are ever served (:func:`open_attachment`).
+
+A process that dies between 1. and 3. leaves a row without a message: :func:`sweep`
+deletes such rows (and their files) once they are older than
+``LIVECHAT["ATTACHMENT_PENDING_MAX_AGE"]``, or links one whose message was stored after
+all. Each server process runs it now and then (:func:`sweep_if_due`, from a visitor's
+``identify``), and ``manage.py livechat_clean_attachments`` on demand.
 """
 
 from __future__ import annotations
@@ -33,10 +39,12 @@ import io
 import logging
 import re
 import struct
+import time
 import unicodedata
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import IO, Any
 from uuid import UUID, uuid4
 
@@ -55,6 +63,7 @@ from django_livechat.conf import livechat_settings
 from django_livechat.dbthreads import run_in_db_thread
 from django_livechat.errors import ChatError
 from django_livechat.models import Attachment, Message, attachment_storage
+from django_livechat.pipeline.background import loop_local, spawn
 from django_livechat.pipeline.validation import clean_text, clean_uuid
 from django_livechat.store import StoredMessage
 
@@ -92,6 +101,12 @@ SCAN_TIMEOUT = 30.0
 SCAN_CONCURRENCY = 2
 #: Characters kept of a file's name (its extension kept).
 MAX_NAME_LENGTH = 120
+#: Seconds between two sweeps of abandoned uploads in one process (at most), and before
+#: its first (not at once: processes that start together need not all sweep).
+SWEEP_SECONDS = 300.0
+FIRST_SWEEP_SECONDS = 60.0
+#: Rows a sweep handles at most in one pass (the rest wait for the next one).
+SWEEP_BATCH = 500
 FILE, THUMBNAIL = "file", "thumbnail"
 _SIGNING_SALT = "django_livechat.attachment"
 _MARKUP = re.compile(rb"<\s*(?:!doctype\s+html|html|svg|script|body|head|iframe|\?xml)\b")
@@ -503,6 +518,93 @@ async def discard(prepared: Prepared | None) -> None:
 
 def _delete_row(attachment_id: UUID) -> None:
     Attachment.objects.filter(pk=attachment_id).delete()
+
+
+# ---------------------------------------------------------------- abandoned uploads
+
+
+@dataclass
+class Swept:
+    """What a :func:`sweep` did (or, as a dry run, would do)."""
+
+    #: The rows deleted, with their files (storage names).
+    deleted: list[Attachment] = field(default_factory=list)
+    #: The rows whose message was stored after all: linked to it, kept.
+    linked: list[Attachment] = field(default_factory=list)
+
+
+def abandoned(max_age: float | None = None) -> Any:
+    """Rows without a message older than ``max_age`` seconds (default:
+    ``LIVECHAT["ATTACHMENT_PENDING_MAX_AGE"]``), still ``pending`` or scanned ``clean``
+    (a ``rejected`` row has no files left and stays, as the record of the rejection)."""
+    if max_age is None:
+        max_age = livechat_settings.ATTACHMENT_PENDING_MAX_AGE
+    return Attachment.objects.filter(
+        message__isnull=True,
+        status__in=[Attachment.Status.PENDING, Attachment.Status.CLEAN],
+        created_at__lt=timezone.now() - timedelta(seconds=max_age),
+    ).order_by("created_at")
+
+
+def sweep(
+    max_age: float | None = None, *, dry_run: bool = False, limit: int | None = SWEEP_BATCH
+) -> Swept:
+    """Delete the :func:`abandoned` uploads and their files (through the storage API), at
+    most ``limit`` of them (None: all); one whose message exists after all (the process
+    died between storing the message and linking it) is linked instead. Sync: the
+    management command calls it, and :func:`sweep_if_due` in a thread of its own."""
+    swept = Swept()
+    rows = abandoned(max_age)
+    for row in rows.iterator() if limit is None else rows[:limit]:
+        message_id = (
+            Message.objects.filter(
+                conversation_id=row.conversation_id, metadata__attachment__id=str(row.pk)
+            )
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if message_id is not None:
+            if not dry_run:
+                _link(row.pk, message_id)
+            swept.linked.append(row)
+            continue
+        if not dry_run:
+            # Files first: deleting a name that is gone already is harmless, so a sweep
+            # that dies halfway leaves the row for the next one, never a file without it.
+            _delete_files_sync((row.file.name or "", row.thumbnail.name or ""))
+            Attachment.objects.filter(pk=row.pk, message__isnull=True).delete()
+        swept.deleted.append(row)
+    if swept.deleted and not dry_run:
+        logger.info("Deleted %d abandoned attachment upload(s)", len(swept.deleted))
+    return swept
+
+
+def sweep_if_due() -> None:
+    """Start a :func:`sweep` in the background when this process has not run one for
+    :data:`SWEEP_SECONDS` (the pipeline calls this on use; it never waits for it)."""
+    sweeper = loop_local(
+        "attachment-sweep", lambda: {"next": time.monotonic() + FIRST_SWEEP_SECONDS}
+    )
+    now = time.monotonic()
+    if now < sweeper["next"]:
+        return
+    sweeper["next"] = now + SWEEP_SECONDS
+    spawn(_sweep_in_thread(), name="livechat-attachment-sweep")
+
+
+async def _sweep_in_thread() -> None:
+    try:
+        await asyncio.get_running_loop().run_in_executor(_file_executor, _sweep_pass)
+    except Exception as exc:
+        logger.warning("Deleting abandoned attachment uploads failed (%s)", exc)
+
+
+def _sweep_pass() -> None:
+    close_old_connections()
+    try:
+        sweep()
+    finally:
+        close_old_connections()
 
 
 # ---------------------------------------------------------------- on the wire

@@ -15,7 +15,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from django_livechat.conf import livechat_settings
-from django_livechat.models import Conversation, Message
+from django_livechat.models import CannedReply, Conversation, Label, Message, Note
 from django_livechat.pipeline.attachments import attachment_data
 from django_livechat.pipeline.validation import PREVIEW_LENGTH
 
@@ -106,7 +106,59 @@ def conversation_data(conversation: Conversation) -> dict[str, Any]:
         "prechat_fields": conversation.website.prechat_fields,
         "rating": conversation.rating,
         "rating_comment": conversation.rating_comment,
+        "assigned_at": conversation.assigned_at.isoformat() if conversation.assigned_at else None,
+        **_labels_if_loaded(conversation),
     }
+
+
+def _labels_if_loaded(conversation: Conversation) -> dict[str, Any]:
+    # Only when prefetched: this is called from async code too (visitors' changes), where
+    # a query is not allowed. Dashboards merge entries, so a frame without labels keeps
+    # the ones they hold.
+    cache = getattr(conversation, "_prefetched_objects_cache", {})
+    if "labels" not in cache:
+        return {}
+    return {"labels": [label_data(label) for label in cache["labels"]]}
+
+
+def label_data(label: Label) -> dict[str, Any]:
+    """A website's label as conversation entries, ``ready`` and the labels API show it."""
+    return {"id": label.pk, "name": label.name, "color": label.color}
+
+
+def note_data(note: Note) -> dict[str, Any]:
+    """A private note (``author`` loaded): agents only, never on a visitor's path."""
+    return {
+        "id": str(note.id),
+        "conversation_id": str(note.conversation_id),
+        "text": note.text,
+        "author": agent_data(note.author),
+        "created_at": note.created_at.isoformat(),
+        "client_id": note.client_id,
+    }
+
+
+def note(data: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "note", "note": data}
+
+
+def notes(conversation_id: UUID, listed: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"type": "notes", "conversation_id": str(conversation_id), "notes": listed}
+
+
+def canned_data(reply: CannedReply) -> dict[str, Any]:
+    """A canned reply: a website's (``personal`` false) or the agent's own."""
+    return {
+        "id": reply.pk,
+        "shortcut": reply.shortcut,
+        "text": reply.text,
+        "website_id": None if reply.website_id is None else str(reply.website_id),
+        "personal": reply.owner_id is not None,
+    }
+
+
+def canned(replies: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"type": "canned", "replies": replies}
 
 
 def inbox_entry(
@@ -131,6 +183,7 @@ def message_preview(message: Message) -> dict[str, Any]:
 def new_conversation(conversation: Conversation) -> dict[str, Any]:
     # A new conversation has no messages: nothing unread, nothing to preview.
     entry = inbox_entry(conversation, None, unread=0, last_read_seq=0)
+    entry["labels"] = []
     return {"type": "new_conversation", "conversation": entry}
 
 
@@ -183,6 +236,7 @@ def identified(
     conversation_status: str,
     agents_online: int,
     availability: dict[str, Any] | None = None,
+    rated: bool = False,
 ) -> dict[str, Any]:
     frame = {
         "type": "identified",
@@ -193,6 +247,7 @@ def identified(
         "status": "success",
         "conversation_status": conversation_status,
         "agents_online": agents_online,
+        "rated": rated,
     }
     if availability is not None:
         frame["availability"] = availability
@@ -202,7 +257,8 @@ def identified(
 def typing(
     conversation_id: UUID, role: str, is_typing: bool, *, agent: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    """Someone types; dashboards also learn which agent (``agent``), visitors never do."""
+    """Someone types; dashboards also learn which agent (``agent``, and the same as ``by``
+    like other frames that say who acted), visitors never do."""
     frame: dict[str, Any] = {
         "type": "typing",
         "conversation_id": str(conversation_id),
@@ -211,6 +267,7 @@ def typing(
     }
     if agent is not None:
         frame["agent"] = agent
+        frame["by"] = agent
     return frame
 
 
@@ -229,14 +286,27 @@ def status(
 
 
 def assignment(
-    conversation_id: str, assigned_agent: dict[str, Any] | None, by: dict[str, Any]
+    conversation_id: str, assigned_agent: dict[str, Any] | None, by: dict[str, Any] | None
 ) -> dict[str, Any]:
+    """A conversation's assignee changed; ``by`` null: automatic assignment."""
     return {
         "type": "assignment",
         "conversation_id": conversation_id,
         "assigned_agent": assigned_agent,
         "by": by,
     }
+
+
+def assigned_to_you(entry: dict[str, Any], by: dict[str, Any] | None) -> dict[str, Any]:
+    """To the assignee's dashboards: someone else (``by``; null: round robin) gave them
+    the conversation (``entry``: as their inbox lists it)."""
+    return {"type": "assigned_to_you", "conversation": entry, "by": by}
+
+
+def agents(website_id: UUID | str, online: list[dict[str, Any]]) -> dict[str, Any]:
+    """To a website's dashboards: its agents online (``user_id``, ``name``) and the
+    conversations each has open (``viewing``)."""
+    return {"type": "agents", "website_id": str(website_id), "agents": online}
 
 
 def read(conversation_id: UUID, last_read_seq: int, unread: int) -> dict[str, Any]:
@@ -262,16 +332,25 @@ def ready(
     agent: dict[str, Any],
     websites: list[tuple[UUID, str]],
     availability: dict[UUID, dict[str, Any]] | None = None,
+    *,
+    labels: dict[UUID, list[dict[str, Any]]] | None = None,
+    canned: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The dashboard's first frame: the agent, and their websites (each with its
-    ``availability`` when given: open now, reply time, next opening)."""
+    ``availability`` when given: open now, reply time, next opening; and its ``labels``),
+    and the agent's canned replies."""
     listed = []
     for wid, name in websites:
         entry: dict[str, Any] = {"website_id": str(wid), "name": name}
         if availability is not None and wid in availability:
             entry["availability"] = availability[wid]
+        if labels is not None:
+            entry["labels"] = labels.get(wid, [])
         listed.append(entry)
-    return {"type": "ready", "agent": agent, "websites": listed}
+    frame: dict[str, Any] = {"type": "ready", "agent": agent, "websites": listed}
+    if canned is not None:
+        frame["canned"] = canned
+    return frame
 
 
 def contact_saved(email: str, name: str) -> dict[str, Any]:
@@ -306,3 +385,26 @@ def previous_conversation(conversation: Conversation, last: Message | None) -> d
         "last_message": None if last is None else message_preview(last),
         "rating": conversation.rating,
     }
+
+
+def search_result(
+    conversation: Conversation, *, seq: int | None, snippet: str, at: datetime
+) -> dict[str, Any]:
+    """A conversation a search found: at the hit message's ``seq`` (null for a hit on the
+    visitor's name, email address or identifier), with the plain-text ``snippet``."""
+    return {
+        "conversation_id": str(conversation.id),
+        "website_id": str(conversation.website_id),
+        "seq": seq,
+        "snippet": snippet,
+        "visitor_name": conversation.visitor_name,
+        "visitor_email": conversation.visitor_email,
+        "visitor_identifier": conversation.visitor_identifier,
+        "created_at": at.isoformat(),
+        "status": conversation.status,
+    }
+
+
+def search_results(query: str, results: list[dict[str, Any]]) -> dict[str, Any]:
+    """The answer to a dashboard's ``search``: the query as searched (trimmed)."""
+    return {"type": "search_results", "query": query, "results": results}

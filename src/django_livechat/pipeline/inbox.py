@@ -14,7 +14,19 @@ from typing import Any
 from uuid import UUID
 
 from django.contrib.auth import get_user_model
-from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.core.exceptions import ValidationError
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -62,10 +74,20 @@ class AgentSession:
 
     async def ready_event(self) -> dict[str, Any]:
         """``ready``, with each website's business-hours availability (cached reads)."""
+        # Imported here: the workspace modules build on this one.
+        from django_livechat.pipeline.canned import list_canned
+        from django_livechat.pipeline.labels import labels_by_website
+
         availability = {
             wid: (await hours.website_availability(wid)).as_json() for wid, _ in self.websites
         }
-        return frames.ready(self.agent(), list(self.websites), availability)
+        return frames.ready(
+            self.agent(),
+            list(self.websites),
+            availability,
+            labels=await labels_by_website(self),
+            canned=await list_canned(self),
+        )
 
 
 @dataclass(frozen=True)
@@ -125,6 +147,17 @@ def served_conversation(user: Any, conversation_id: object) -> Conversation:
     return conversation
 
 
+def visible_conversation(user: Any, conversation_id: object) -> Conversation:
+    """:func:`served_conversation`, with another website's conversation answered exactly
+    like a missing one (``NOT_FOUND``): the workspace's calls never tell that it exists."""
+    try:
+        return served_conversation(user, conversation_id)
+    except ChatError as error:
+        if error.code != errors.FORBIDDEN:
+            raise
+        raise ChatError(errors.NOT_FOUND, "No such conversation.") from None
+
+
 def _inbox(user: Any) -> QuerySet[Conversation]:
     """The conversations ``user`` serves, annotated with their read marker and unread count.
 
@@ -153,6 +186,7 @@ def _inbox(user: Any) -> QuerySet[Conversation]:
 
 
 def _entries(conversations: list[Conversation]) -> list[dict[str, Any]]:
+    prefetch_related_objects(conversations, "labels")  # one query for all
     # The newest message of each, in one query.
     last = {
         m.conversation_id: m
@@ -184,18 +218,79 @@ async def list_conversations(
     status: object = None,
     limit: object = None,
     changed_since: object = None,
+    label: object = None,
+    assignee: object = None,
 ) -> Inbox:
     """The agent's inbox: open first, then by last activity; with ``changed_since`` (a
-    cursor of an earlier answer) only what changed since."""
+    cursor of an earlier answer) only what changed since. ``label`` (a label id) and
+    ``assignee`` (``"me"``, ``"none"`` or a user id) filter it, with the other filters."""
     wid = None if website_id is None else clean_uuid(website_id, "website_id")
     if status is not None and (not isinstance(status, str) or status not in STATUSES):
         raise ChatError(errors.INVALID_MESSAGE, "status must be 'open' or 'resolved'.")
+    filters = InboxFilters(
+        label=None if label is None else clean_label_id(label, "label"),
+        assignee=clean_assignee(assignee),
+    )
     if limit is None:
         limit = INBOX_LIMIT
     if not isinstance(limit, int) or isinstance(limit, bool) or not 0 < limit <= MAX_INBOX_LIMIT:
         raise ChatError(errors.INVALID_MESSAGE, f"limit must be 1 to {MAX_INBOX_LIMIT}.")
     since = clean_cursor(changed_since)
-    return await run_in_db_thread(_list_sync, agent, wid, status, limit, since)
+    return await run_in_db_thread(_list_sync, agent, wid, status, limit, since, filters)
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    """The inbox filters of the agent's workspace (labels and assignment)."""
+
+    label: int | None = None
+    #: ``"me"``, ``"none"``, a user's primary key, or None for anyone.
+    assignee: Any = None
+
+    def apply(self, user: Any, conversations: QuerySet[Conversation]) -> QuerySet[Conversation]:
+        if self.label is not None:
+            # A label of a website the agent does not serve matches nothing here, exactly
+            # like a label that does not exist: the rows are the agent's websites' only.
+            conversations = conversations.filter(labels=self.label)
+        if self.assignee == ASSIGNEE_ME:
+            conversations = conversations.filter(assigned_agent=user)
+        elif self.assignee == ASSIGNEE_NONE:
+            conversations = conversations.filter(assigned_agent__isnull=True)
+        elif self.assignee is NO_USER:
+            conversations = conversations.none()
+        elif self.assignee is not None:
+            conversations = conversations.filter(assigned_agent_id=self.assignee)
+        return conversations
+
+
+ASSIGNEE_ME, ASSIGNEE_NONE = "me", "none"
+#: An ``assignee`` that is no user's id: it matches nothing.
+NO_USER: Any = object()
+#: The largest id a label can have (a 64-bit primary key).
+MAX_LABEL_ID = 2**63 - 1
+
+
+def clean_label_id(value: object, name: str, *, text: bool = True) -> int:
+    """A label's id (an integer, or with ``text`` its digits as text: a query string's),
+    else ``INVALID_MESSAGE`` naming the field."""
+    if text and isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value) if len(value) <= 20 else 0
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= MAX_LABEL_ID:
+        raise ChatError(errors.INVALID_MESSAGE, f"{name} must be a label id.")
+    return value
+
+
+def clean_assignee(value: object) -> Any:
+    """The inbox's ``assignee`` filter: ``"me"``, ``"none"``, a user id (one that cannot
+    be anyone's matches nothing), or None."""
+    if value is None or value in (ASSIGNEE_ME, ASSIGNEE_NONE):
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or value == "":
+        raise ChatError(errors.INVALID_MESSAGE, "assignee must be 'me', 'none' or a user id.")
+    try:
+        return get_user_model()._meta.pk.to_python(value)
+    except (ValidationError, ValueError, TypeError):
+        return NO_USER
 
 
 def _list_sync(
@@ -204,6 +299,7 @@ def _list_sync(
     status: str | None,
     limit: int,
     since: datetime | None,
+    filters: InboxFilters | None = None,
 ) -> Inbox:
     cursor = timezone.now()
     user = current_agent(agent)
@@ -214,6 +310,8 @@ def _list_sync(
         conversations = conversations.filter(website_id=website_id)
     if status is not None:
         conversations = conversations.filter(status=status)
+    if filters is not None:
+        conversations = filters.apply(user, conversations)
     if since is not None:
         horizon = since - CURSOR_OVERLAP
         read_lately = ReadMarker.objects.filter(user=user, updated_at__gte=horizon)

@@ -11,6 +11,14 @@ for the website.
 When a website's count changes, its visitors' sockets get a ``presence`` frame, at most
 one per website per second from each process: a change within the second after a frame
 is sent when the second is over, with the count as it is then.
+
+Agents see each other too: each row also says which conversation its dashboard has open
+(``viewing``, :func:`set_viewing`), and the website's dashboards get an ``agents`` frame
+(:func:`agents_frames`: who is online and where) when an agent comes or goes or opens a
+conversation, coalesced the same way at most every :data:`AGENTS_COALESCE_SECONDS`. The
+frame goes through the website's dashboards group, so it reaches every process; it is read
+from the rows as they are when it is sent, so an expired row (a dead process) is gone from
+it, and the sweep that deletes such rows announces it.
 """
 
 from __future__ import annotations
@@ -18,9 +26,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from django.db import transaction
@@ -28,15 +36,17 @@ from django.utils import timezone
 
 from django_livechat.conf import livechat_settings
 from django_livechat.dbthreads import run_in_db_thread, run_in_writer_thread
-from django_livechat.groups import visitors_group
+from django_livechat.groups import visitors_group, website_group
 from django_livechat.models import AgentPresence
-from django_livechat.pipeline import events, hours
+from django_livechat.pipeline import events, frames, hours
 from django_livechat.pipeline.background import loop_local, spawn
 
 logger = logging.getLogger(__name__)
 
 #: Seconds between two ``presence`` frames of one website (per process).
 COALESCE_SECONDS = 1.0
+#: Seconds between two ``agents`` frames of one website (per process).
+AGENTS_COALESCE_SECONDS = 0.5
 #: Seconds a process trusts a count it read (identify, pong and polling read it).
 COUNT_CACHE_SECONDS = 1.0
 #: Seconds between two sweeps of expired rows (per process).
@@ -143,6 +153,14 @@ async def check_open(website_id: UUID) -> hours.Availability:
 # ---------------------------------------------------------------- the dashboards' rows
 
 
+class Changed(NamedTuple):
+    """What a write changed: websites whose ``agents_online`` changed (their visitors and
+    dashboards hear of it), and those where only who views what did (dashboards)."""
+
+    counts: set[UUID]
+    views: set[UUID]
+
+
 async def register(channel_name: str, user_id: Any, website_ids: Iterable[UUID]) -> None:
     """A dashboard socket opened: it counts for each website its agent serves."""
     await refresh(channel_name, user_id, website_ids)
@@ -157,25 +175,63 @@ async def refresh(channel_name: str, user_id: Any, website_ids: Iterable[UUID]) 
 
 async def unregister(channel_name: str) -> None:
     """The dashboard socket closed."""
-    await _write(_refresh_sync, channel_name, None, frozenset())
+    await _write(_unregister_sync, channel_name)
 
 
-async def _write(func: Callable[..., set[UUID]], *args: Any) -> None:
+def _unregister_sync(channel_name: str) -> Changed:
+    viewed = AgentPresence.objects.filter(channel_name=channel_name, viewing__isnull=False)
+    # An agent's other tab may keep the count as it was: the conversation they had open
+    # here is still news to the other agents.
+    views = set(viewed.values_list("website_id", flat=True))
+    return Changed(_refresh_sync(channel_name, None, frozenset()).counts, views)
+
+
+async def set_viewing(
+    channel_name: str, conversation_id: UUID | None, website_id: UUID | None
+) -> None:
+    """The dashboard socket has ``conversation_id`` (of ``website_id``) open, or none:
+    the website's dashboards are told (an authorized conversation: see
+    :func:`django_livechat.pipeline.agent.view_conversation`)."""
+    await _write(_viewing_sync, channel_name, conversation_id, website_id)
+
+
+def _viewing_sync(
+    channel_name: str, conversation_id: UUID | None, website_id: UUID | None
+) -> Changed:
+    rows = AgentPresence.objects.filter(channel_name=channel_name)
+    with transaction.atomic():
+        before = dict(rows.values_list("website_id", "viewing_id"))
+        # Each row names a conversation of its own website only, so that an agent serving
+        # two websites shows nothing of one to the other's agents.
+        rows.exclude(website_id=website_id).exclude(viewing=None).update(viewing=None)
+        if conversation_id is not None:
+            rows.filter(website_id=website_id).update(viewing_id=conversation_id)
+    views = {
+        wid
+        for wid, viewing in before.items()
+        if viewing != (conversation_id if wid == website_id else None)
+    }
+    return Changed(set(), views)
+
+
+async def _write(func: Callable[..., Changed], *args: Any) -> None:
     """Write in the writer thread (one writer for SQLite) and announce what changed.
 
-    Best effort: presence is a hint for visitors, so a database that fails here is
-    logged and the socket carries on; its rows expire or are written at the next
+    Best effort: presence is a hint for visitors and agents, so a database that fails
+    here is logged and the socket carries on; its rows expire or are written at the next
     heartbeat."""
     try:
         changed = await run_in_writer_thread(func, *args)
     except Exception as exc:
         logger.warning("Updating agent presence failed (%s: %s)", type(exc).__name__, exc)
         return
-    announce(changed)
+    announce(changed.counts)
+    announce_to_dashboards(changed.views - changed.counts)
 
 
-def _refresh_sync(channel_name: str, user_id: Any, website_ids: frozenset[UUID]) -> set[UUID]:
-    """Make the socket's rows those of ``website_ids``; the websites whose count changed."""
+def _refresh_sync(channel_name: str, user_id: Any, website_ids: frozenset[UUID]) -> Changed:
+    """Make the socket's rows those of ``website_ids``; the websites whose count changed
+    (a row's ``viewing`` survives its refreshes)."""
     rows = AgentPresence.objects.filter(channel_name=channel_name)
     expires_at = timezone.now() + presence_ttl()
     with transaction.atomic():
@@ -200,7 +256,8 @@ def _refresh_sync(channel_name: str, user_id: Any, website_ids: frozenset[UUID])
         )
         after = count_sync(affected)
     _cache.put(after)
-    return {website_id for website_id in affected if before[website_id] != after[website_id]}
+    counts = {website_id for website_id in affected if before[website_id] != after[website_id]}
+    return Changed(counts, set())
 
 
 async def sweep_if_due() -> None:
@@ -213,33 +270,40 @@ async def sweep_if_due() -> None:
     await _write(sweep_sync)
 
 
-def sweep_sync() -> set[UUID]:
+def sweep_sync() -> Changed:
     """Delete expired rows; the websites whose count changed."""
     expired = AgentPresence.objects.filter(expires_at__lte=timezone.now())
     affected = set(expired.values_list("website_id", flat=True).distinct())
     if not affected:
-        return set()
+        return Changed(set(), set())
     # An expired row no longer counts: deleting it changes what visitors were told when
     # it expired, which nobody announced.
     expired.delete()
-    return affected
+    return Changed(affected, set())
 
 
 # ---------------------------------------------------------------- telling the visitors
 
 
 class Announcer:
-    """This event loop's coalescing of ``presence`` frames, per website."""
+    """This event loop's coalescing of ``presence`` frames (or, given ``tell`` and
+    ``interval``, of ``agents`` frames), per website."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        tell: Callable[[Iterable[UUID]], Awaitable[None]] | None = None,
+        interval: float = COALESCE_SECONDS,
+    ) -> None:
         self.sent_at: dict[UUID, float] = {}
         self.pending: set[UUID] = set()
+        self.tell = tell or tell_visitors
+        self.interval = interval
 
     def changed(self, website_id: UUID) -> None:
         if website_id in self.pending:
             return  # the frame on its way will read the count as it is then
         self.pending.add(website_id)
-        delay = self.sent_at.get(website_id, 0.0) + COALESCE_SECONDS - time.monotonic()
+        delay = self.sent_at.get(website_id, 0.0) + self.interval - time.monotonic()
         spawn(self._send(website_id, max(delay, 0.0)), name="livechat-presence")
 
     async def _send(self, website_id: UUID, delay: float) -> None:
@@ -249,7 +313,7 @@ class Announcer:
         finally:
             self.pending.discard(website_id)
         self.sent_at[website_id] = time.monotonic()
-        await tell_visitors([website_id])
+        await self.tell([website_id])
 
 
 async def tell_visitors(website_ids: Iterable[UUID]) -> None:
@@ -273,7 +337,62 @@ async def tell_visitors(website_ids: Iterable[UUID]) -> None:
 
 
 def announce(website_ids: Iterable[UUID]) -> None:
-    """These websites' counts changed: tell their visitors (coalesced)."""
+    """These websites' counts changed: tell their visitors and dashboards (coalesced)."""
+    wanted = list(website_ids)
     announcer = loop_local("presence-announcer", Announcer)
+    for website_id in wanted:
+        announcer.changed(website_id)
+    announce_to_dashboards(wanted)
+
+
+# ---------------------------------------------------------------- telling the agents
+
+
+def agents_sync(website_ids: Iterable[UUID]) -> dict[UUID, list[dict[str, Any]]]:
+    """Each website's agents online (unexpired rows) and the conversations they have
+    open, by user id (one query)."""
+    wanted = list(website_ids)
+    found: dict[UUID, dict[Any, dict[str, Any]]] = {wid: {} for wid in wanted}
+    rows = (
+        AgentPresence.objects.filter(website_id__in=wanted, expires_at__gt=timezone.now())
+        .select_related("user")
+        .order_by("user_id", "viewing_id")
+    )
+    for row in rows:
+        agents = found[row.website_id]
+        entry = agents.get(row.user_id)
+        if entry is None:
+            entry = agents[row.user_id] = {
+                "user_id": frames.json_pk(row.user_id),
+                "name": frames.display_name(row.user),
+                "viewing": [],
+            }
+        viewing = str(row.viewing_id) if row.viewing_id is not None else None
+        if viewing is not None and viewing not in entry["viewing"]:
+            entry["viewing"].append(viewing)
+    return {wid: list(agents.values()) for wid, agents in found.items()}
+
+
+async def agents_frames(website_ids: Iterable[UUID]) -> list[dict[str, Any]]:
+    """An ``agents`` frame for each website (a dashboard's websites, when it connects)."""
+    wanted = sorted(website_ids)
+    listed = await run_in_db_thread(agents_sync, wanted)
+    return [frames.agents(wid, listed[wid]) for wid in wanted]
+
+
+async def tell_dashboards(website_ids: Iterable[UUID]) -> None:
+    """Send each website's dashboards, in every process, its ``agents`` frame as it is now."""
+    for frame in await agents_frames(website_ids):
+        payload = events.event([[0, events.encode(frame)]])
+        await events.group_send(website_group(frame["website_id"]), payload)
+
+
+def announce_to_dashboards(website_ids: Iterable[UUID]) -> None:
+    """Who is online on these websites, or where, changed: tell their dashboards
+    (coalesced)."""
+    announcer = loop_local(
+        "presence-agents-announcer",
+        lambda: Announcer(tell_dashboards, AGENTS_COALESCE_SECONDS),
+    )
     for website_id in website_ids:
         announcer.changed(website_id)

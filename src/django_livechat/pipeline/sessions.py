@@ -55,6 +55,9 @@ class VisitorSession:
     agents_online: int = 0
     #: Whether the website is open, and so on (:class:`.hours.Availability`, as JSON).
     availability: dict[str, Any] | None = None
+    #: Whether the visitor rated the conversation, so that a client that rejoins a
+    #: resolved conversation knows whether to ask for a rating.
+    rated: bool = False
 
     def identified_event(self) -> dict[str, Any]:
         return frames.identified(
@@ -65,6 +68,7 @@ class VisitorSession:
             conversation_status=self.conversation_status,
             agents_online=self.agents_online,
             availability=self.availability,
+            rated=self.rated,
         )
 
 
@@ -292,6 +296,7 @@ def _session_sync(
         renewed_visitor_token(token),
         conversation_status=conversation.status,
         last_seq=conversation.last_seq,
+        rated=conversation.rating is not None,
     )
 
 

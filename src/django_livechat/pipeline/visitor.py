@@ -23,7 +23,7 @@ from django_livechat.errors import ChatError
 from django_livechat.groups import conversation_group, visitors_group
 from django_livechat.models import Conversation, Message
 from django_livechat.notifications import sender, triggers
-from django_livechat.pipeline import attachments, events, frames, presence, replies
+from django_livechat.pipeline import assignment, attachments, events, frames, presence, replies
 from django_livechat.pipeline.background import spawn
 from django_livechat.pipeline.sessions import VisitorSession, open_conversation
 from django_livechat.pipeline.typing import typing_states
@@ -100,6 +100,7 @@ async def identify(
     )
     replies.ensure_recovery()
     sender.ensure_sender()
+    attachments.sweep_if_due()
     if current is not None and current.conversation_id != session.conversation_id:
         await leave(channel_name, current)
     # Join before reading the history: a message stored in between then arrives live,
@@ -194,11 +195,15 @@ async def post_visitor_message(
         out.to_visitors(replies.typing_frame(session.conversation_id, True))
     await out.send()
     if stored.created and stored.message.seq == 1:
-        # A new conversation: the agents may hear of it by email if none is present.
+        # A new conversation: round robin may give it to an agent online, and the agents
+        # may hear of it by email if none is present.
+        assign = assignment.after_new_conversation(session.website_id, session.conversation_id)
         notify = triggers.after_new_conversation(session.website_id, session.conversation_id)
         if background:
+            spawn(assign, name="livechat-assign")
             spawn(notify, name="livechat-email")
         else:
+            await assign
             await notify
     ack: list[dict[str, Any]] = []
     if not stored.created:
@@ -258,14 +263,16 @@ def _messages_after_sync(
 
 
 async def poll(session: VisitorSession, after_seq: object) -> dict[str, Any]:
-    """The HTTP API's answer to a polling visitor: messages after ``after_seq`` and how
-    many agents are online."""
+    """The HTTP API's answer to a polling visitor: messages after ``after_seq``, how many
+    agents are online and whether the website is open (a client without the socket gets
+    no ``presence`` frames, so it learns opening and closing here)."""
     messages, has_more = await messages_after(session.conversation_id, after_seq)
     return {
         "conversation_id": str(session.conversation_id),
         "messages": messages,
         "has_more": has_more,
         "agents_online": await presence.agents_online(session.website_id),
+        "availability": (await presence.check_open(session.website_id)).as_json(),
     }
 
 

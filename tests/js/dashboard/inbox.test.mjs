@@ -114,3 +114,14 @@ test("the mine filter follows the assigned agent", () => {
   inbox.replaceAll([entry("a", { assigned_agent: { user_id: 7, name: "Ann" } }), entry("b")]);
   assert.deepEqual(inbox.sorted("mine").map((e) => e.conversation_id), ["a"]);
 });
+
+test("typing: the agent is named by ``by`` (or ``agent``), and this agent's own typing is ignored", () => {
+  const inbox = new Inbox();
+  inbox.me = { user_id: 7, name: "Me" };
+  inbox.setTyping({ conversation_id: "a", role: "agent", by: { user_id: 8, name: "Sam" }, is_typing: true }, 60_000);
+  inbox.setTyping({ conversation_id: "a", role: "agent", by: { user_id: 7, name: "Me" }, is_typing: true }, 60_000);
+  inbox.setTyping({ conversation_id: "a", role: "agent", agent: { user_id: 7, name: "Me" }, is_typing: true }, 60_000);
+  assert.deepEqual(inbox.typists("a").map((t) => t.name), ["Sam"]);
+  inbox.setTyping({ conversation_id: "a", role: "agent", by: { user_id: 8, name: "Sam" }, is_typing: false }, 60_000);
+  assert.deepEqual(inbox.typists("a"), []);
+});

@@ -7,6 +7,7 @@ import {
   browserName,
   messageTime,
   renderDetails,
+  renderList,
   renderMessage,
   typingText,
   visitorName,
@@ -26,6 +27,7 @@ const t = translator({
   theAutomaticReply: "Die automatische Antwort",
   typingOne: "{name} schreibt…",
   typingMany: "{names} und {last} schreiben…",
+  typingReply: "{name} schreibt eine Antwort…",
   browserOn: "{browser} auf {system}",
   visitorNumbered: "Besucher {id}",
   detailIdentity: "Identität",
@@ -126,4 +128,28 @@ test("the visitor's details: translated terms, the page as a link", () => {
   const identity = dl.all("dd").find((dd) => dd.textContent === "Nicht identifiziert");
   assert.equal(identity.dataset.verified, "false");
   assert.equal(dl.all("a")[0].getAttribute("href"), "https://shop.example/cart");
+});
+
+test("another agent typing alone: typing a reply; the inbox shows labels and who has it open", () => {
+  assert.equal(typingText([{ role: "agent", name: "Sam" }], t), "Sam schreibt eine Antwort…");
+  assert.equal(typingText([{ role: "agent", name: "" }], t), "Die automatische Antwort schreibt…");
+  const list = document.createElement("ul");
+  const entry = { conversation_id: "c1", status: "open", metadata: { name: "Ada" }, labels: [{ id: 1, name: "billing" }] };
+  const viewers = document.createElement("span");
+  viewers.textContent = "SJ";
+  renderList(list, [entry, { ...entry, conversation_id: "c2", labels: [] }], {
+    selected: null,
+    typistsOf: () => [],
+    viewersOf: (id) => (id === "c1" ? viewers : null),
+    chips: (labels) => labels.map((label) => {
+      const chip = document.createElement("span");
+      chip.textContent = `#${label.name}`;
+      return chip;
+    }),
+    t,
+  });
+  const [first, second] = list.all("button");
+  assert.match(first.textContent, /#billing/);
+  assert.match(first.textContent, /SJ/);
+  assert.doesNotMatch(second.textContent, /#billing|SJ/);
 });

@@ -15,6 +15,7 @@ from demo.demo_data import (
     ensure_demo_admin,
     ensure_demo_agent,
     ensure_demo_website,
+    ensure_demo_workspace,
     ensure_prechat_website,
 )
 
@@ -42,6 +43,11 @@ class Command(BaseCommand):
             state = "reused"
         self.stdout.write(f"Demo website: {website.name} ({website.id}) [{state}]")
         self.stdout.write(f"  allowed origins: {', '.join(website.allowed_origins)}")
+        labels, canned = ensure_demo_workspace(website)
+        self.stdout.write(
+            f"  labels and canned replies (type / in the dashboard's reply box): "
+            f"{labels} and {canned} added"
+        )
         shop = ensure_prechat_website(options["port"])
         self.stdout.write(
             f"Pre-chat demo website: {shop.website.name} ({shop.website.id}) "
