@@ -50,6 +50,20 @@ export function labelsFrame(conversationId, boxes) {
 
 export const NO_FILTERS = { status: "all", label: "", assignee: "anyone", website: "" };
 
+/**
+ * The ``conversations`` request for the filters, or null when none is set: the server's
+ * answer adds the matching conversations the inbox's first page did not hold.
+ */
+export function filteredRequest(filters) {
+  const { status, label, assignee, website } = { ...NO_FILTERS, ...filters };
+  const frame = { type: "conversations" };
+  if (status === "open" || status === "resolved") frame.status = status;
+  if (label && /^\d+$/.test(String(label))) frame.label = Number(label);
+  if (assignee && assignee !== "anyone") frame.assignee = assignee;
+  if (website) frame.website_id = website;
+  return Object.keys(frame).length > 1 ? frame : null;
+}
+
 /** Whether an inbox entry passes the filters (``me``: the agent's user id). */
 export function passes(entry, filters, me) {
   const { status, label, assignee, website } = { ...NO_FILTERS, ...filters };

@@ -8,7 +8,7 @@ import { CannedPicker } from "./canned.js";
 import { csrfToken } from "./http.js";
 import { Inbox } from "./inbox.js";
 import { listenForShortcuts, moveIndex, renderShortcuts } from "./keys.js";
-import { fillSelect, filterChoices, labelChip, labelsByWebsite, labelsFrame, passes, renderChips, renderLabelPicker } from "./labels.js";
+import { fillSelect, filterChoices, labelChip, filteredRequest, labelsByWebsite, labelsFrame, passes, renderChips, renderLabelPicker } from "./labels.js";
 import { Notes, renderPrivateNote } from "./notes.js";
 import { Notifier, TabLeader } from "./notify.js";
 import { EmailPreference } from "./preferences.js";
@@ -579,7 +579,11 @@ ui.list.addEventListener("click", (event) => {
   if (button) select(button.dataset.conversationId);
 });
 for (const filter of [ui.filter, ui.filterAssignee, ui.filterLabel, ui.filterWebsite]) {
-  filter.addEventListener("change", renderInbox);
+  filter.addEventListener("change", () => {
+    renderInbox();
+    const request = filteredRequest(currentFilters());
+    if (request) socket.send(request);
+  });
 }
 ui.back.addEventListener("click", backToList);
 addEventListener("hashchange", () => {

@@ -27,10 +27,19 @@ export class InboxSync {
     return this.cursor ? { type: "conversations", changed_since: this.cursor } : { type: "ping" };
   }
 
-  /** A ``conversations`` answer: a full list replaces the inbox, a delta is merged. */
+  /**
+   * A ``conversations`` answer: a full list replaces the inbox, a delta is merged, and so
+   * is a filtered list (it has ``filters``).
+   */
   conversations(event) {
-    if (typeof event.cursor === "string") this.cursor = event.cursor;
     const entries = event.conversations || [];
+    if (event.filters) {
+      // The answer to a filtered request: more conversations to hold (older ones the first
+      // page did not have); the cursor stays the whole inbox's.
+      this.inbox.merge(entries);
+      return;
+    }
+    if (typeof event.cursor === "string") this.cursor = event.cursor;
     if (event.changed_since === undefined) {
       this.inbox.replaceAll(entries);
       return;

@@ -348,7 +348,7 @@ def test_an_agent_cannot_upload_into_another_website(api, chat):
     client.force_login(bob)
     body = {"client_id": "b1", "file": SimpleUploadedFile("a.txt", b"hi")}
     response = client.post(agent_upload_url(chat["conversation_id"]), body, format="multipart")
-    assert_error(response, 403, "FORBIDDEN")
+    assert_error(response, 404, "NOT_FOUND")  # as a missing conversation would be
     assert not Attachment.objects.exists() and files_stored() == 0
 
 

@@ -137,9 +137,19 @@ async def test_labels_set_over_the_socket_reach_the_websites_dashboards(sites):
             await ann.send(type="conversations", label=bug)
             assert [c["conversation_id"] for c in (await ann.recv())["conversations"]] == [cid]
             await ann.send(type="conversations", label=bug, assignee="me")
-            assert (await ann.recv())["conversations"] == []
+            answer = await ann.recv()
+            assert answer["conversations"] == []
+            # A filtered answer repeats its filters: clients merge it instead of taking it
+            # for the whole inbox (even an empty one, or one filtering by nobody).
+            assert answer["filters"] == {"label": bug, "assignee": "me"}
             await ann.send(type="conversations", assignee="none", status="open")
-            assert [c["conversation_id"] for c in (await ann.recv())["conversations"]] == [cid]
+            answer = await ann.recv()
+            assert [c["conversation_id"] for c in answer["conversations"]] == [cid]
+            assert answer["filters"] == {"status": "open", "assignee": "none"}
+            await ann.send(type="conversations", assignee="no-such-user")
+            assert (await ann.recv())["filters"] == {"assignee": "no-such-user"}
+            await ann.send(type="conversations")
+            assert "filters" not in await ann.recv()
             # Bob cannot filter into the shop with its label.
             await bob.send(type="conversations", label=bug)
             assert (await bob.recv())["conversations"] == []

@@ -62,7 +62,7 @@ async def test_an_agent_cannot_reply_elsewhere():
         await pipeline.post_agent_message(
             agent, session.conversation_id, content="not mine", client_id="x"
         )
-    assert info.value.code == errors.FORBIDDEN
+    assert info.value.code == errors.NOT_FOUND  # as a missing conversation would be
     assert not await Message.objects.aexists()
 
 

@@ -245,6 +245,13 @@ class ConversationListSerializer(serializers.Serializer):  # type: ignore[type-a
     changed_since = serializers.CharField(
         required=False, help_text="The changed_since asked for: merge, do not replace."
     )
+    filters = serializers.DictField(
+        required=False,
+        help_text=(
+            "The filters asked for (website_id, status, label, assignee), when any: the "
+            "conversations that pass them, to merge into the inbox, not to replace it."
+        ),
+    )
 
 
 @extend_schema_serializer(component_name="LivechatAgentPostedMessage")

@@ -197,8 +197,10 @@ def conversations(
     has_more: bool,
     cursor: datetime,
     changed_since: str | None = None,
+    filters: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The inbox (or, with ``changed_since``, what changed in it since that cursor)."""
+    """The inbox (or, with ``changed_since``, what changed in it since that cursor; with
+    ``filters``, the conversations that pass them, to merge into what the client holds)."""
     frame: dict[str, Any] = {
         "type": "conversations",
         "conversations": entries,
@@ -207,6 +209,8 @@ def conversations(
     }
     if changed_since is not None:
         frame["changed_since"] = changed_since
+    if filters:
+        frame["filters"] = filters
     return frame
 
 

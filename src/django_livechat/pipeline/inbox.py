@@ -8,7 +8,7 @@ that missed live events (a reconnect, a dropped event) repairs its list by itsel
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -98,6 +98,8 @@ class Inbox:
     has_more: bool
     cursor: datetime
     changed_since: str | None = None
+    #: The filters of the request, echoed (None: the whole inbox).
+    filters: dict[str, Any] | None = None
 
     def frame(self) -> dict[str, Any]:
         return frames.conversations(
@@ -105,6 +107,7 @@ class Inbox:
             has_more=self.has_more,
             cursor=self.cursor,
             changed_since=self.changed_since,
+            filters=self.filters,
         )
 
 
@@ -135,27 +138,19 @@ def current_agent(agent: AgentSession) -> Any:
 
 
 def served_conversation(user: Any, conversation_id: object) -> Conversation:
-    """The conversation, if ``user`` serves its website: ``NOT_FOUND``, ``FORBIDDEN``."""
+    """The conversation, if ``user`` serves its website; another website's is answered
+    exactly like a missing one (``NOT_FOUND``): no agent call tells that it exists."""
     cid = clean_uuid(conversation_id, "conversation_id")
     conversation: Conversation | None = (
         Conversation.objects.select_related("website", "assigned_agent").filter(pk=cid).first()
     )
-    if conversation is None:
+    if conversation is None or not permissions.serves(user, conversation.website_id):
         raise ChatError(errors.NOT_FOUND, "No such conversation.")
-    if not permissions.serves(user, conversation.website_id):
-        raise ChatError(errors.FORBIDDEN, "You are not an agent of this conversation's website.")
     return conversation
 
 
-def visible_conversation(user: Any, conversation_id: object) -> Conversation:
-    """:func:`served_conversation`, with another website's conversation answered exactly
-    like a missing one (``NOT_FOUND``): the workspace's calls never tell that it exists."""
-    try:
-        return served_conversation(user, conversation_id)
-    except ChatError as error:
-        if error.code != errors.FORBIDDEN:
-            raise
-        raise ChatError(errors.NOT_FOUND, "No such conversation.") from None
+#: The workspace's name for it (issue 12); every agent call now answers this way.
+visible_conversation = served_conversation
 
 
 def _inbox(user: Any) -> QuerySet[Conversation]:
@@ -236,7 +231,15 @@ async def list_conversations(
     if not isinstance(limit, int) or isinstance(limit, bool) or not 0 < limit <= MAX_INBOX_LIMIT:
         raise ChatError(errors.INVALID_MESSAGE, f"limit must be 1 to {MAX_INBOX_LIMIT}.")
     since = clean_cursor(changed_since)
-    return await run_in_db_thread(_list_sync, agent, wid, status, limit, since, filters)
+    inbox = await run_in_db_thread(_list_sync, agent, wid, status, limit, since, filters)
+    asked = {
+        "website_id": None if wid is None else str(wid),
+        "status": status,
+        "label": filters.label,
+        "assignee": None if assignee is None else filters.echo(assignee),
+    }
+    echoed = {name: value for name, value in asked.items() if value is not None}
+    return replace(inbox, filters=echoed) if echoed else inbox
 
 
 @dataclass(frozen=True)
@@ -246,6 +249,10 @@ class InboxFilters:
     label: int | None = None
     #: ``"me"``, ``"none"``, a user's primary key, or None for anyone.
     assignee: Any = None
+
+    def echo(self, asked: object) -> Any:
+        """The assignee filter as the answer repeats it (``asked``: as the request said)."""
+        return str(asked) if self.assignee is NO_USER else frames.json_pk(self.assignee)
 
     def apply(self, user: Any, conversations: QuerySet[Conversation]) -> QuerySet[Conversation]:
         if self.label is not None:

@@ -4,6 +4,7 @@ import { test } from "node:test";
 
 import {
   filterChoices,
+  filteredRequest,
   fillSelect,
   labelChip,
   labelsByWebsite,
@@ -111,4 +112,18 @@ test("the filter bar's choices; a select keeps its value while it is still offer
   assert.equal(select.children[1], before, "the same choices: the options are left alone");
   fillSelect(select, 1, choices.labelOptions.slice(1));
   assert.deepEqual(select.children.map((o) => o.textContent), ["", "bug (Blog)"]);
+});
+
+test("the filters as a conversations request, or none when nothing is filtered", () => {
+  assert.equal(filteredRequest({ status: "all", label: "", assignee: "anyone", website: "" }), null);
+  assert.equal(filteredRequest({}), null);
+  assert.deepEqual(filteredRequest({ status: "resolved", label: "7", assignee: "me", website: "w1" }), {
+    type: "conversations",
+    status: "resolved",
+    label: 7,
+    assignee: "me",
+    website_id: "w1",
+  });
+  assert.deepEqual(filteredRequest({ assignee: "42" }), { type: "conversations", assignee: "42" });
+  assert.deepEqual(filteredRequest({ status: "mine?", label: "x" }), null);
 });

@@ -159,3 +159,17 @@ test("a request the closed socket could not send is tried at the next gap", () =
   t.clock.advance(1_000);
   assert.deepEqual(t.requests(), [{ type: "history", conversation_id: "a", last_seq: 3, reason: "gap" }]);
 });
+
+test("a filtered answer adds the older conversations it holds, keeping the inbox and its cursor", () => {
+  const t = loaded();
+  t.server.conversations({
+    type: "conversations",
+    cursor: "k9",
+    filters: { label: 3 },
+    has_more: true,
+    conversations: [entry("old", 2, { labels: [{ id: 3, name: "billing", color: "" }] })],
+  });
+  assert.deepEqual([...t.inbox.conversations.keys()].sort(), ["a", "b", "old"]);
+  assert.deepEqual(t.sync.heartbeat(), { type: "conversations", changed_since: "k1" });
+  assert.deepEqual(t.sent, []); // has_more of a filtered list asks nothing more
+});

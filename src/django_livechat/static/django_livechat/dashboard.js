@@ -420,6 +420,14 @@ function labelsFrame(conversationId, boxes) {const ids = [...boxes].filter((box)
 return { type: "labels", conversation_id: conversationId, labels: ids.map((id) => (/^\d+$/.test(id) ? Number(id) : id)) };
 }
 const NO_FILTERS = { status: "all", label: "", assignee: "anyone", website: "" };
+function filteredRequest(filters) {const { status, label, assignee, website } = { ...NO_FILTERS, ...filters };
+const frame = { type: "conversations" };
+if (status === "open" || status === "resolved") frame.status = status;
+if (label && /^\d+$/.test(String(label))) frame.label = Number(label);
+if (assignee && assignee !== "anyone") frame.assignee = assignee;
+if (website) frame.website_id = website;
+return Object.keys(frame).length > 1 ? frame : null;
+}
 function passes(entry, filters, me) {const { status, label, assignee, website } = { ...NO_FILTERS, ...filters };
 if ((status === "open" || status === "resolved") && entry.status !== status) return false;
 if (website && entry.website_id !== website) return false;
@@ -1083,8 +1091,11 @@ id === selected()
 }
 heartbeat() {return this.cursor ? { type: "conversations", changed_since: this.cursor } : { type: "ping" };
 }
-conversations(event) {if (typeof event.cursor === "string") this.cursor = event.cursor;
-const entries = event.conversations || [];
+conversations(event) {const entries = event.conversations || [];
+if (event.filters) {this.inbox.merge(entries);
+return;
+}
+if (typeof event.cursor === "string") this.cursor = event.cursor;
 if (event.changed_since === undefined) {this.inbox.replaceAll(entries);
 return;
 }
@@ -1504,7 +1515,10 @@ alertTimer = setTimeout(() => {alert.hidden = true;
 ui.list.addEventListener("click", (event) => {const button = event.target.closest("[data-conversation-id]");
 if (button) select(button.dataset.conversationId);
 });
-for (const filter of [ui.filter, ui.filterAssignee, ui.filterLabel, ui.filterWebsite]) {filter.addEventListener("change", renderInbox);
+for (const filter of [ui.filter, ui.filterAssignee, ui.filterLabel, ui.filterWebsite]) {filter.addEventListener("change", () => {renderInbox();
+const request = filteredRequest(currentFilters());
+if (request) socket.send(request);
+});
 }
 ui.back.addEventListener("click", backToList);
 addEventListener("hashchange", () => {const wanted = wantedConversation();
