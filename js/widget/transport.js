@@ -104,7 +104,7 @@ export class Transport {
 
   /** The heartbeat: the pong says the conversation's newest seq. */
   ping() {
-    this.sendFrame(this.ready ? { type: "ping", last_seq: this.hooks.lastSeq() } : { type: "ping" });
+    this.sendFrame(this.ready ? { type: "ping", last_seq: this.hooks.lastSeq() } : { type: "ping", website_id: this.config.websiteId });
   }
 
   /** Nothing heard for too long: the socket is dead even if the browser has not noticed. */

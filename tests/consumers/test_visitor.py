@@ -185,6 +185,28 @@ async def test_ping_pong_before_and_after_identify(website):
         assert await v.recv() == {"type": "pong", "last_seq": 2, "agents_online": 0}
 
 
+async def test_a_ping_naming_its_website_before_identify_says_who_is_online(website):
+    from tests.factories import make_user
+    from tests.sockets import Dashboard
+
+    ann = await database_sync_to_async(make_user)("ann")
+    await database_sync_to_async(website.agents.add)(ann)
+    async with Visitor() as v:
+        await v.send(type="ping", website_id=str(website.id))
+        assert await v.recv() == {"type": "pong", "agents_online": 0}
+        async with Dashboard(ann):
+            await asyncio.sleep(1.1)  # the per-process count is cached for a second
+            await v.send(type="ping", website_id=str(website.id))
+            assert await v.recv() == {"type": "pong", "agents_online": 1}
+        # A heartbeat never fails: an unknown, switched-off or malformed website id gets
+        # a plain pong.
+        website.is_active = False
+        await database_sync_to_async(website.save)()
+        for wid in (str(uuid.uuid4()), str(website.id), "nope", 7, None):
+            await v.send(type="ping", website_id=wid)
+            assert await v.recv() == {"type": "pong"}
+
+
 def _without_type(frame: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in frame.items() if k != "type"}
 

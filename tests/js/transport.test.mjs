@@ -311,7 +311,7 @@ async function rejoined(options = {}) {
   return { ...t, socket: t.sockets[0] };
 }
 
-test("heartbeat: a ping with the last seq held every heartbeatInterval seconds (a bare one before identify)", async () => {
+test("heartbeat: a ping with the last seq held every heartbeatInterval seconds (one naming the website before identify)", async () => {
   const t = await rejoined({ heartbeat: 10 });
   t.clock.advance(9_999);
   assert.deepEqual(t.socket.frames("ping"), []);
@@ -324,7 +324,10 @@ test("heartbeat: a ping with the last seq held every heartbeatInterval seconds (
   fresh.transport.connect();
   fresh.sockets[0].open(); // nothing to send: no identify
   fresh.clock.advance(10_000);
-  assert.deepEqual(fresh.sockets[0].sent, [{ type: "ping" }]);
+  // Named, so that its pong says who is online before any conversation.
+  assert.deepEqual(fresh.sockets[0].sent, [{ type: "ping", website_id: fresh.transport.config.websiteId }]);
+  fresh.sockets[0].receive({ type: "pong", agents_online: 1 });
+  assert.deepEqual(fresh.events.presence.at(-1), 1);
 });
 
 test("a pong naming a newer seq than any held: after a grace second, history after the last seq held", async () => {

@@ -111,7 +111,7 @@ class VisitorConsumer(JsonFrameConsumer):
         await pipeline.mark_seen(self.session, content.get("seq"))
 
     async def on_ping(self, content: dict[str, Any]) -> None:
-        await self.send_json(await pipeline.heartbeat(self.session))
+        await self.send_json(await pipeline.heartbeat(self.session, content.get("website_id")))
 
     # ------------------------------------------------------------ group events
 

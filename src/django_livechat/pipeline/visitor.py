@@ -21,7 +21,7 @@ from django_livechat.conf import livechat_settings
 from django_livechat.dbthreads import run_in_db_thread
 from django_livechat.errors import ChatError
 from django_livechat.groups import conversation_group, visitors_group
-from django_livechat.models import Conversation, Message
+from django_livechat.models import Conversation, Message, Website
 from django_livechat.notifications import sender, triggers
 from django_livechat.pipeline import assignment, attachments, events, frames, presence, replies
 from django_livechat.pipeline.background import spawn
@@ -33,6 +33,7 @@ from django_livechat.pipeline.validation import (
     clean_client_id,
     clean_seq,
     clean_text,
+    clean_uuid,
 )
 from django_livechat.pipeline.writes import store_message
 from django_livechat.ratelimit import SocketLimits, Ticket, visitor_limiter
@@ -296,16 +297,31 @@ async def history(
     return Outgoing([frames.history(session.conversation_id, messages, has_more)], floor)
 
 
-async def heartbeat(session: VisitorSession | None) -> dict[str, Any]:
+async def heartbeat(session: VisitorSession | None, website_id: object = None) -> dict[str, Any]:
     """``pong``, with the conversation's newest ``seq`` once identified (a client holding
-    less missed something and asks for ``history``) and its website's ``agents_online``."""
+    less missed something and asks for ``history``) and its website's ``agents_online``.
+
+    A socket not identified yet (a widget open without a conversation) may name its
+    ``website_id`` to hear ``agents_online`` too; an unknown or switched-off website, or
+    a malformed id, gets a plain ``pong`` (a heartbeat never fails)."""
     if session is None:
-        return frames.pong()
+        try:
+            wid = clean_uuid(website_id, "website_id") if website_id is not None else None
+        except ChatError:
+            wid = None
+        if wid is None or not await run_in_db_thread(_website_active_sync, wid):
+            return frames.pong()
+        return frames.pong(agents_online=await presence.agents_online(wid))
     last_seq = await run_in_db_thread(_last_seq_sync, session.conversation_id)
     if last_seq is None:
         raise ChatError(errors.FORBIDDEN, "That conversation no longer exists.")
     await presence.check_open(session.website_id)  # opening and closing are noticed here
     return frames.pong(last_seq, await presence.agents_online(session.website_id))
+
+
+def _website_active_sync(website_id: UUID) -> bool:
+    active: bool = Website.objects.filter(pk=website_id, is_active=True).exists()
+    return active
 
 
 def _last_seq_sync(conversation_id: UUID) -> int | None:
