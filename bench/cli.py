@@ -21,7 +21,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from bench import experiments, idle, phases, report, search, storm, throughput
+from bench import experiments, idle, phases, report, search, storm, streaming, throughput
 from bench.phases import Context, PhaseResult
 from bench.server import ROOT, raise_open_files
 from bench.services import Services
@@ -34,6 +34,7 @@ RUNNERS: dict[str, phases.Runner] = {
     "storm": storm.run,
     "idle": idle.run,
     "search": search.run,
+    "streaming": streaming.run,
 }
 # The phases whose ratio the project holds to the target (throughput.TARGET_RATIO).
 TARGETED = ("pipeline", "dashboard")
@@ -76,6 +77,24 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=int,
         default=search.MESSAGES,
         help=f"messages the search phase loads ({search.MESSAGES})",
+    )
+    parser.add_argument(
+        "--stream-sockets",
+        type=int,
+        default=streaming.SOCKETS,
+        help=f"streaming phase: closed-loop sockets ({streaming.SOCKETS}, the responder pool)",
+    )
+    parser.add_argument(
+        "--stream-chunks",
+        type=int,
+        default=streaming.CHUNKS,
+        help=f"streaming phase: chunks per reply ({streaming.CHUNKS})",
+    )
+    parser.add_argument(
+        "--stream-delay",
+        type=float,
+        default=streaming.DELAY,
+        help=f"streaming phase: seconds between two chunks ({streaming.DELAY})",
     )
     parser.add_argument(
         "--redis-url",
@@ -160,6 +179,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error("--storm-sockets and --idle-sockets must be >= 1, --idle-hold >= 0")
     if args.search_messages < 1000:
         parser.error("--search-messages must be >= 1000")
+    if args.stream_sockets < 1 or args.stream_chunks < 1 or args.stream_delay < 0:
+        parser.error("--stream-sockets and --stream-chunks must be >= 1, --stream-delay >= 0")
     if args.storm_inflight < 0:
         parser.error("--storm-inflight must be >= 0")
     if args.output is None:
@@ -204,6 +225,8 @@ def main(argv: list[str] | None = None) -> int:
             print(report.phase_text(result, description), flush=True)
             if spec.kind == "search":
                 print(search.report_table(result), flush=True)
+            if spec.kind == "streaming":
+                print(streaming.report_table(result), flush=True)
             results["phases"][spec.key] = result.as_dict() | {"setup": description}
             if not result.ok:
                 failures.append(f"{spec.key}: errors or a failed loss check (see above)")
@@ -331,6 +354,11 @@ def describe(args: argparse.Namespace, source: dict[str, Any]) -> dict[str, Any]
         "idle_sockets": args.idle_sockets,
         "idle_hold": args.idle_hold,
         "search_messages": args.search_messages,
+        "stream": {
+            "sockets": args.stream_sockets,
+            "chunks": args.stream_chunks,
+            "delay_s": args.stream_delay,
+        },
         "compression": args.compression,
         "instrument": args.instrument,
         "profile": args.profile,

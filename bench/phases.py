@@ -11,6 +11,7 @@ processes     the pipeline on 1 and on 2 server processes                *redis*
 storm         5,000 sockets rejoin at once after the server is killed    embedded, *redis*
 idle          server memory with 10,000 idle sockets, pipeline vs echo   embedded, *redis*
 search        agents' search on 100,000 messages vs an indexed lookup    *embedded*, redis
+streaming     a streamed automatic reply vs the same reply sent whole    *embedded*, redis
 ============  =========================================================  ===================
 
 ``redis`` alone means ``pipeline@redis``; ``search`` alone means both of its backends
@@ -43,6 +44,7 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "storm": (REDIS, (EMBEDDED, REDIS)),
     "idle": (REDIS, (EMBEDDED, REDIS)),
     "search": (EMBEDDED, (EMBEDDED, REDIS)),
+    "streaming": (EMBEDDED, (EMBEDDED, REDIS)),
 }
 ALIASES = {"redis": "pipeline@redis", "search": "search@embedded,search@redis"}
 DEFAULT = "pipeline,pipeline@redis,dashboard,processes,storm,idle"

@@ -618,3 +618,33 @@ def test_relation_choices_are_scoped(agent, chat, admin_user):
         chat["shop"],
         chat["blog"],
     }
+
+
+# Bots (issue 13)
+
+
+def test_a_websites_bot_is_switched_and_its_responder_validated(admin_client, chat):
+    url = change_url(chat["shop"])
+    assert ">Bot<" in admin_client.get(url).content.decode()
+    bad = website_form_data(bot_enabled="on", responder="no.such.module.answer")
+    response = admin_client.post(url, bad)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert set(errors) == {"responder"} and "cannot be imported" in errors["responder"][0]
+    not_callable = website_form_data(bot_enabled="on", responder="django_livechat.conf.DEFAULTS")
+    assert (
+        "not callable"
+        in admin_client.post(url, not_callable).context["adminform"].form.errors["responder"][0]
+    )
+    good = website_form_data(responder="django_livechat.responders.acknowledge")
+    assert admin_client.post(url, good).status_code == 302  # bot_enabled unticked
+    shop = Website.objects.get(pk=chat["shop"].pk)
+    assert shop.responder == "django_livechat.responders.acknowledge"
+    assert shop.bot_enabled is False
+
+
+def test_only_superusers_name_a_websites_responder(chat):
+    _, client = staff_agent("ann", chat["shop"], permissions=["change_website"])
+    form = client.get(change_url(chat["shop"])).context["adminform"].form
+    assert "bot_enabled" in form.fields
+    assert "responder" not in form.fields  # it names code the server runs

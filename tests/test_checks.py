@@ -146,6 +146,11 @@ BAD_VALUES = [
     ("ATTACHMENT_URL_MAX_AGE", "E051", [0, -1, 1.5, "60", None]),
     ("ATTACHMENT_PENDING_MAX_AGE", "E054", [0, 59, -1, "3600", None, True]),
     ("RETENTION_DAYS", "E053", [0, -1, 1.5, "30", True]),
+    ("RESPONDER_HISTORY", "E055", [0, -1, 2.5, "20", None, True]),
+    ("HANDOFF_PHRASES", "E056", ["human", [""], ["ok", 3], None]),
+    ("STREAM_DELTA_INTERVAL", "E057", [0, -1, "0.05", None, True]),
+    ("STREAM_STALL_TIMEOUT", "E058", [0, -1, "10", None, True]),
+    ("STREAM_CUT_TEXT", "E059", ["", "  ", None, 3]),
 ]
 
 GOOD_VALUES = [
@@ -201,6 +206,11 @@ GOOD_VALUES = [
     ("ATTACHMENT_URL_MAX_AGE", [1, 86400]),
     ("ATTACHMENT_PENDING_MAX_AGE", [60, 90.5, 3600]),
     ("RETENTION_DAYS", [None, 1, 365]),
+    ("RESPONDER_HISTORY", [1, 20]),
+    ("HANDOFF_PHRASES", [[], ["operator"], ("a human",)]),
+    ("STREAM_DELTA_INTERVAL", [0.05, 1]),
+    ("STREAM_STALL_TIMEOUT", [0.5, 10]),
+    ("STREAM_CUT_TEXT", ["Cut short."]),
 ]
 
 

@@ -335,7 +335,7 @@ def test_demo_setup_makes_an_agent_named_alex_and_a_superuser_idempotently(demo)
         ]
     )
     assert shown.returncode == 0, shown.stderr
-    assert shown.stdout.splitlines()[-1].split() == ["Alex", "False", "True", "True", "2", "0"]
+    assert shown.stdout.splitlines()[-1].split() == ["Alex", "False", "True", "True", "3", "0"]
 
 
 def test_demo_serves_icon_admin_and_widget_without_warnings(demo):

@@ -13,7 +13,14 @@ from django_livechat.conf import (
 )
 from django_livechat.models import AgentPresence, Conversation, Message, Website
 from django_livechat.pipeline import presence
-from django_livechat.responders import acknowledge, inline, is_inline
+from django_livechat.responders import (
+    Handoff,
+    accepts_context,
+    acknowledge,
+    inline,
+    is_inline,
+    wants_person,
+)
 from django_livechat.store import NewMessage, append_message
 from tests.factories import make_user
 
@@ -158,3 +165,54 @@ def test_closed_says_the_closed_text_even_with_agents_present(conversation):
     assert acknowledge(conversation, message) == DEFAULT_AUTO_RESPONSE_CLOSED_TEXT
     with override_settings(LIVECHAT={"AUTO_RESPONSE_CLOSED_TEXT": "Closed till Monday."}):
         assert acknowledge(conversation, message) == "Closed till Monday."
+
+
+# ---------------------------------------------------------------- bots (issue 13)
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted"),
+    [
+        ("Can I talk to a human?", True),
+        ("I want A  PERSON", True),
+        ("get me an agent", True),
+        ("is this a real person", True),
+        ("I need to talk to someone", True),
+        ("Could I speak to someone?", True),
+        ("humane treatment of bikes", False),
+        ("what's your return policy", False),
+        ("", False),
+    ],
+)
+def test_wants_person(text, wanted):
+    assert wants_person(text) is wanted
+
+
+@override_settings(LIVECHAT={"HANDOFF_PHRASES": ["operator"]})
+def test_wants_person_phrases_are_a_setting():
+    assert wants_person("OPERATOR please")
+    assert not wants_person("a human")
+
+
+def test_the_default_responder_hands_over_to_a_visitor_asking_for_a_person(conversation):
+    message = add_message(conversation, Message.Role.USER, "I want to talk to a human")
+    with override_settings(LIVECHAT={"AUTO_RESPONSE_AWAY_TEXT": None}):
+        assert acknowledge(conversation, message) == Handoff(DEFAULT_AUTO_RESPONSE_TEXT)
+
+
+def test_accepts_context():
+    def plain(conversation, message):
+        return None
+
+    def keyword(conversation, message, *, context):
+        return None
+
+    def anything(conversation, message, **kwargs):
+        return None
+
+    async def optional(conversation, message, context=None):
+        return None
+
+    assert not accepts_context(plain)
+    assert accepts_context(keyword) and accepts_context(anything) and accepts_context(optional)
+    assert not accepts_context(len)  # no signature to read: called the plain way

@@ -32,6 +32,9 @@ PRECHAT_FIELDS = [
 PRECHAT_CONSENT_TEXT = "I agree that the shop stores my name and email to answer me."
 #: Monday to Friday, 08:00 to 20:00 in the project's TIME_ZONE.
 PRECHAT_HOURS = {day: [["08:00", "20:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
+#: The third demo website: the /help/ pages, whose chat a bot answers first (demo.bots).
+HELP_WEBSITE_NAME = "Demo help centre (bot)"
+HELP_RESPONDER = "demo.bots.help_centre_bot"
 AGENT_USERNAME = "agent"
 AGENT_PASSWORD = "agent"
 # What visitors see as the agent's name (never the username).
@@ -81,6 +84,13 @@ def find_prechat_website() -> Website | None:
     return website
 
 
+def find_help_website() -> Website | None:
+    website: Website | None = (
+        Website.objects.filter(name=HELP_WEBSITE_NAME).order_by("created_at").first()
+    )
+    return website
+
+
 def ensure_demo_website(port: int) -> WebsiteSetup:
     """Create the demo website, or make sure the existing one allows ``port``'s origins.
 
@@ -103,6 +113,19 @@ def ensure_prechat_website(port: int) -> WebsiteSetup:
     website.prechat_consent_text = PRECHAT_CONSENT_TEXT
     website.business_hours = PRECHAT_HOURS
     website.reply_time = "about an hour"
+    website.full_clean()
+    website.save()
+    return setup
+
+
+def ensure_help_website(port: int) -> WebsiteSetup:
+    """The third demo website: the help centre, whose chat the FAQ bot answers first
+    (its ``responder`` field names :func:`demo.bots.help_centre_bot`); the bot is on."""
+    setup = _ensure_website(HELP_WEBSITE_NAME, find_help_website(), port)
+    website = setup.website
+    website.responder = HELP_RESPONDER
+    website.bot_enabled = True
+    website.reply_time = website.reply_time or REPLY_TIME
     website.full_clean()
     website.save()
     return setup

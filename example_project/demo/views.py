@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
@@ -12,8 +12,10 @@ from demo.demo_data import (
     AGENT_PASSWORD,
     AGENT_USERNAME,
     find_demo_website,
+    find_help_website,
     find_prechat_website,
 )
+from demo.help_centre import PAGES, find_page
 
 #: A speech bubble in the demo's green: browsers ask every site for /favicon.ico.
 FAVICON_SVG = (
@@ -37,6 +39,20 @@ def index(request: HttpRequest) -> HttpResponse:
 def prechat(request: HttpRequest) -> HttpResponse:
     """A shop page whose chat asks a pre-chat form and keeps business hours."""
     return render(request, "demo/prechat.html", {"website": find_prechat_website()})
+
+
+def help_index(request: HttpRequest) -> HttpResponse:
+    """The help centre: its pages, and a chat that a bot answers from them first."""
+    context = {"website": find_help_website(), "pages": PAGES}
+    return render(request, "demo/help_index.html", context)
+
+
+def help_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """One help page, the text that the help centre's bot answers with."""
+    page = find_page(slug)
+    if page is None:
+        raise Http404("No such help page")
+    return render(request, "demo/help_page.html", {"website": find_help_website(), "page": page})
 
 
 @require_safe

@@ -10,6 +10,7 @@ from demo import views
 urlpatterns = [
     path("", views.index, name="index"),
     path("prechat/", views.prechat, name="prechat"),
+    path("help/", include("demo.urls")),
     path("favicon.ico", views.favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("livechat/", include("django_livechat.urls")),

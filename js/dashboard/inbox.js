@@ -59,11 +59,25 @@ export class Inbox {
         entry.last_seq = message.seq;
         entry.last_message_at = message.timestamp;
       }
+      // An agent answered: the conversation is with a person now (the server's entries agree).
+      if (message.role === "agent" && entry.bot_state) entry.bot_state = "agent";
       if (message.role === "user" && message.seq > (entry.last_read_seq || 0) && !message.fromHistory) {
         entry.unread = (entry.unread || 0) + 1;
       }
     }
     return true;
+  }
+
+  /**
+   * A ``handoff`` event: the conversation waits for a person, unless an agent answered
+   * already. Returns the entry, or undefined for a conversation not in the inbox.
+   */
+  handoff(event) {
+    const entry = this.conversations.get(event.conversation_id);
+    if (!entry) return undefined;
+    entry.handoff_at = event.handoff_at || entry.handoff_at;
+    if (entry.bot_state !== "agent") entry.bot_state = "waiting";
+    return entry;
   }
 
   /**

@@ -1,6 +1,7 @@
 // Labels on conversations (chips, and the picker that sets them) and the inbox's filter
-// bar: status, label, assignee and website, combined with AND. The labels of each
-// website come with the ``ready`` frame; a conversation's own are in its entry.
+// bar: status (or waiting for a person), label, assignee and website, combined with AND.
+// The labels of each website come with the ``ready`` frame; a conversation's own are in
+// its entry.
 import { el } from "./elements.js";
 
 const COLOR = /^#[0-9a-fA-F]{6}$/;
@@ -68,6 +69,8 @@ export function filteredRequest(filters) {
 export function passes(entry, filters, me) {
   const { status, label, assignee, website } = { ...NO_FILTERS, ...filters };
   if ((status === "open" || status === "resolved") && entry.status !== status) return false;
+  // Waiting for a person: handed over by the bot or the visitor, no agent reply yet.
+  if (status === "waiting" && (entry.bot_state !== "waiting" || entry.status === "resolved")) return false;
   if (website && entry.website_id !== website) return false;
   if (label && !(entry.labels || []).some((item) => String(item.id) === String(label))) return false;
   const assigned = entry.assigned_agent ? String(entry.assigned_agent.user_id) : null;

@@ -4,6 +4,7 @@
 import { Agents, avatars, renderOnline } from "./agents.js";
 import { assignedNotice, chosenAgent, renderAssignee } from "./assign.js";
 import { renderUpload, showProgress } from "./attachments.js";
+import { Streams, handoffNote } from "./bots.js";
 import { CannedPicker } from "./canned.js";
 import { csrfToken } from "./http.js";
 import { Inbox } from "./inbox.js";
@@ -20,7 +21,7 @@ import { InboxSync } from "./sync.js";
 import { translator } from "./text.js";
 import { updateTranscriptLinks } from "./transcript.js";
 import { Uploads } from "./uploads.js";
-import { renderAvailability, renderDetails, renderList, renderMessage, renderNote, typingText, visitorName } from "./view.js";
+import { renderAvailability, renderDetails, renderList, renderMessage, renderNote, renderStream, showStream, typingText, visitorName } from "./view.js";
 import { renderPrevious } from "./visitorpanel.js";
 
 const TYPING_RESEND_MS = 3000; // keep the server's typing state alive while keys are hit
@@ -128,6 +129,7 @@ const sync = new InboxSync({ inbox, send, selected: () => selected, env: timers 
 const replies = new Replies({ send, env: timers });
 const notes = new Notes({ send });
 const agents = new Agents();
+const streams = new Streams(); // bot replies being written
 const search = new SearchBox({
   input: $("lc-search-input"),
   box: $("lc-search-box"),
@@ -241,6 +243,7 @@ const handlers = {
     inbox.upsert(event.conversation);
     replies.confirm(event.messages);
     uploads.confirm(event.messages);
+    for (const message of event.messages) streams.finish({ conversation_id: event.conversation_id, ...message });
     inbox.addHistory(event.conversation_id, event.messages);
     if (event.has_more) sync.requestHistory(event.conversation_id);
     else sync.answered(event.conversation_id);
@@ -250,6 +253,7 @@ const handlers = {
   chat_message(message) {
     const id = message.conversation_id;
     if (!inbox.conversations.has(id)) socket.send({ type: "conversation", conversation_id: id });
+    streams.finish(message); // the stored reply replaces the growing one
     replies.confirm([message]);
     uploads.confirm([message]);
     inbox.addMessage(message);
@@ -257,6 +261,23 @@ const handlers = {
     inbox.setTyping({ conversation_id: id, role: message.role, agent: null, is_typing: false }, 0);
     refresh(id);
     markRead();
+  },
+  reply_delta(event) {
+    const id = event.conversation_id;
+    if (streams.update(event)) {
+      // The first delta: the bot's typing ends, the reply shows instead.
+      inbox.setTyping({ conversation_id: id, role: "assistant", agent: null, is_typing: false }, 0);
+      refresh(id);
+    } else if (id === selected) {
+      const nearBottom = ui.log.scrollHeight - ui.log.scrollTop - ui.log.clientHeight < 80;
+      showStream(ui.messages, { clientId: event.client_id, text: streams.text(id, event.client_id) }, t);
+      if (nearBottom) ui.log.scrollTop = ui.log.scrollHeight;
+    }
+  },
+  handoff(event) {
+    if (!inbox.handoff(event)) return;
+    if (event.conversation_id === selected) ui.messages.append(renderNote(handoffNote(event, t)));
+    refresh(event.conversation_id);
   },
   typing(event) {
     inbox.setTyping(event, typingTimeoutMs);
@@ -481,7 +502,7 @@ function renderConversation() {
 function renderThread(entry) {
   // Append what is new rather than redraw, so reading and selecting text are not disturbed.
   const nearBottom = ui.log.scrollHeight - ui.log.scrollTop - ui.log.clientHeight < 80;
-  for (const node of ui.messages.querySelectorAll(".lc-pending")) node.remove();
+  for (const node of ui.messages.querySelectorAll(".lc-pending, .lc-streaming")) node.remove();
   const shown = new Set([...ui.messages.querySelectorAll("[data-seq]")].map((node) => Number(node.dataset.seq)));
   for (const message of inbox.thread(entry.conversation_id)) {
     if (shown.has(message.seq)) continue;
@@ -500,6 +521,7 @@ function renderThread(entry) {
     const after = [...ui.messages.querySelectorAll("[data-time]")].find((n) => Number(n.dataset.time) > at);
     ui.messages.insertBefore(node, after || null);
   }
+  for (const item of streams.forConversation(entry.conversation_id)) ui.messages.append(renderStream(item, t));
   for (const item of replies.forConversation(entry.conversation_id)) {
     const message = { role: "agent", sender_name: inbox.me?.name, message: item.message, client_id: item.clientId };
     ui.messages.append(renderMessage(message, { pending: true, failed: item.failed, error: item.error, t }));

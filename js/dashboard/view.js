@@ -3,6 +3,7 @@
 // checked parts), never innerHTML. ``t`` is the page's translator (text.js).
 import { linkify } from "../shared/linkify.js";
 import { renderAttachment } from "./attachments.js";
+import { botStateText, botTag } from "./bots.js";
 import { el, validDate } from "./elements.js";
 import { contactOf, prechatRows, ratingNodes, ratingRows } from "./visitorpanel.js";
 
@@ -66,6 +67,7 @@ export function renderList(list, entries, { selected, typistsOf, t, viewersOf = 
       name,
       entry.visitor_identifier && entry.visitor_identifier !== name ? entry.visitor_identifier : null,
       entry.status === "resolved" ? t("resolved") : null,
+      botStateText(entry, t) || null,
       rated(entry) ? t("ratedLabel", { rating: entry.rating }) : null,
       unread ? t("unreadCount", { count: unread }) : null,
     ]
@@ -97,6 +99,7 @@ export function renderList(list, entries, { selected, typistsOf, t, viewersOf = 
         { className: "lc-item-meta" },
         el("span", { text: entry.website_name || "" }),
         entry.status === "resolved" ? el("span", { className: "lc-tag", text: t("resolved") }) : null,
+        botTag(entry, t),
         entry.assigned_agent ? el("span", { className: "lc-tag", text: entry.assigned_agent.name }) : null,
         rated(entry) ? el("span", { className: "lc-tag lc-rating", text: `★ ${entry.rating}` }) : null,
         viewersOf(entry.conversation_id),
@@ -155,6 +158,31 @@ export function renderMessage(message, { pending = false, failed = false, error 
   if (message.seq) item.dataset.seq = String(message.seq);
   if (message.client_id) item.dataset.clientId = message.client_id;
   return item;
+}
+
+/** A reply being written, as the thread shows it (``aria-busy``: read once it is stored). */
+export function renderStream(item, t) {
+  const node = el(
+    "li",
+    { className: "lc-msg lc-msg-assistant lc-streaming", "aria-busy": "true" },
+    el(
+      "div",
+      { className: "lc-msg-head" },
+      el("span", { className: "lc-msg-author", text: t("roleAssistant") }),
+      el("span", { className: "lc-msg-time", text: t("botWriting") }),
+    ),
+    el("p", { className: "lc-msg-text" }, ...messageText(item.text)),
+  );
+  node.dataset.stream = item.clientId;
+  return node;
+}
+
+/** The growing reply's text in place: the thread is not drawn again for each delta. */
+export function showStream(messages, item, t) {
+  let node = [...messages.children].find((n) => n.dataset.stream === item.clientId);
+  if (node) node.children[1].replaceChildren(...messageText(item.text));
+  else messages.append((node = renderStream(item, t)));
+  return node;
 }
 
 export function renderNote(text) {

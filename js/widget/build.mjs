@@ -35,7 +35,7 @@ export const OUTPUT = join(STATIC, "widget.js");
 export const EXTRAS_ENTRY = join(HERE, "extras-main.js");
 export const EXTRAS_OUTPUT = join(STATIC, "widget-extras.js");
 export const EXTRAS_FILE = "widget-extras.js";
-export const EXTRAS_LABELS = /^(prechat|contact|rating|upload)[A-Z]/;
+export const EXTRAS_LABELS = /^(prechat|contact|rating|upload|handoff)[A-Z]/;
 const LABELS = /^export const DEFAULT_LABELS = (\{[\s\S]*?\});$/m;
 const IMPORT = /^import \{[^}]*\} from "(\.\/[\w-]+\.js|\.\.\/shared\/[\w-]+\.js)";\n/gm;
 const DECLARATION = /^(?:export )?(?:const|let|var|class|function\*?|async function) ?([\w$]+)/gm;

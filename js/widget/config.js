@@ -4,7 +4,7 @@
  */
 
 // JSON-compatible on purpose: tests/test_templatetags.py compares it with the tag's labels.
-// Keys starting with prechat, contact, rating or upload are bundled into widget-extras.js
+// Keys starting with prechat, contact, rating, upload or handoff are bundled into widget-extras.js
 // only (js/widget/build.mjs): the core does not carry texts it never shows.
 export const DEFAULT_LABELS = {
   "openChat": "Open chat",
@@ -61,7 +61,9 @@ export const DEFAULT_LABELS = {
   "uploadTooLarge": "This file is too large to send.",
   "uploadType": "This type of file cannot be sent.",
   "uploadRejected": "This file was rejected.",
-  "uploadFailed": "The file could not be sent."
+  "uploadFailed": "The file could not be sent.",
+  "handoffAsk": "Talk to a person",
+  "handoffNote": "A person will answer here."
 };
 
 export const CONFIG_DEFAULTS = {

@@ -172,7 +172,7 @@ export class ChatWidget {
       this.transport.adopt(null);
       this.onSessionLost();
     } else if (identifier) {
-      this.transport.reidentify();
+      this.withExtras("reidentify"); // rare: a page that names the visitor late
     }
   }
 
@@ -266,6 +266,9 @@ export class ChatWidget {
     if (created && this.log.highest) this.onSessionLost();
     // Resolved and not rated (a reload before rating): asked again after the history.
     this.unrated = frame.conversation_status === "resolved" && frame.rated === false;
+    // Handed over to a person already: the extras show no "Talk to a person".
+    this.handoffAt = frame.handoff_at;
+    this.loaded?.person.update();
     this.store.update({
       conversationId: session.conversationId,
       visitorToken: session.visitorToken,
@@ -320,6 +323,17 @@ export class ChatWidget {
       this.withExtras("rate");
     } else if (event.status === "open") this.view.note(L.reopened);
     this.emit("status", event.status);
+  }
+
+  /** A bot's reply being written: the text so far, until its ``chat_message`` replaces it. */
+  onDelta(event) {
+    this.setTyping("remote", false);
+    this.view.stream(event);
+  }
+
+  /** The conversation went to a person (the visitor, the bot or an agent said so). */
+  onHandoff(event) {
+    this.withExtras("handoff", event);
   }
 
   onError(error) {

@@ -14,6 +14,7 @@ input:focus-visible,select:focus-visible,textarea:focus-visible,a:focus-visible,
 .btn{min-height:44px;padding:0 18px;border:0;border-radius:12px;background:var(--brand);color:var(--on-brand);font-weight:650}
 .btn:disabled{opacity:.6}
 .link{min-height:44px;padding:0 8px;border:0;background:none;text-decoration:underline}
+.person{align-self:center;min-height:32px;margin:0 0 8px;font-size:13px}
 .card{display:flex;flex-direction:column;gap:8px;align-self:stretch;margin:0;padding:12px;border:1px solid var(--line);border-radius:12px;font-size:14px}
 .row{display:flex;flex-wrap:wrap;gap:8px;align-items:center}
 .stars{display:flex;gap:2px;margin:0;padding:0;border:0}

@@ -6,8 +6,10 @@
 import { DEFAULT_LABELS } from "./config.js";
 import { ContactForm } from "./contact.js";
 import { EXTRAS_STYLESHEET } from "./extras-styles.js";
+import { Handoff } from "./handoff.js";
 import { PrechatForm } from "./prechat.js";
 import { RatingForm } from "./rating.js";
+import { reidentify } from "./reidentify.js";
 import { SeenReporter } from "./seen.js";
 import { Uploads, attachmentLink } from "./upload.js";
 
@@ -32,6 +34,7 @@ export class Extras {
       env: { now: () => Date.now(), setTimeout: (fn, ms) => widget.env.setTimeout(fn, ms) },
     });
     this.uploads = new Uploads(this, () => transport.ensureSession());
+    this.person = new Handoff(this);
     widget.listeners.message.add((message) => this.message(message));
   }
 
@@ -68,7 +71,18 @@ export class Extras {
       widget.view.log.after(this.prechat.form);
       if (focus) this.prechat.focus();
     }
+    this.person.update();
     this.seen();
+  }
+
+  /** The visitor was named (setUser) while the conversation is anonymous: keep it, named. */
+  reidentify() {
+    reidentify(this.widget.transport);
+  }
+
+  /** The conversation was handed over to a person (the server's ``handoff`` event). */
+  handoff(event) {
+    this.person.handedOver(event);
   }
 
   /** Start the conversation with the pre-chat answers (``POST api/conversations/``). */
@@ -89,6 +103,7 @@ export class Extras {
     this.prechat.form.remove();
     this.prechat = null;
     view.log.hidden = view.form.hidden = false;
+    this.person.update();
     if (focus) view.input.focus();
   }
 
@@ -142,6 +157,7 @@ export class Extras {
   /** After the visitor's first message while nobody can answer: where to reply? */
   message(message) {
     const widget = this.widget;
+    this.person.update(); // the first message started the conversation
     const id = widget.transport.session && widget.transport.session.conversationId;
     if (message.role !== "user" || widget.status() !== "away" || !id) return;
     if (widget.user.email || this.email || widget.store.state.contactAsked === id) return;

@@ -41,8 +41,8 @@ export class Transport {
   /**
    * ``hooks``: identity(), lastSeq(), highestSeq(), onSession(session, created, frame),
    * onSessionLost(), onMessages(afterSeq | null, messages), onTyping(event),
-   * onStatus(event), onError(error), onItem(item), onState(state, reachable),
-   * onPresence(agentsOnline), onAvailability(patch).
+   * onStatus(event), onDelta(event), onHandoff(event), onError(error), onItem(item),
+   * onState(state, reachable), onPresence(agentsOnline), onAvailability(patch).
    * ``env``: WebSocket, setTimeout, clearTimeout, random.
    */
   constructor({ config, http, outbox, hooks, env }) {
@@ -162,6 +162,10 @@ export class Transport {
         return this.hooks.onTyping(frame);
       case "status":
         return this.hooks.onStatus(frame);
+      case "reply_delta":
+        return this.hooks.onDelta(frame);
+      case "handoff":
+        return this.hooks.onHandoff(frame);
       case "error":
         return this.socketError(
           new ChatError(frame.code, frame.message, { retryAfter: frame.retry_after }),
@@ -455,21 +459,6 @@ export class Transport {
     } catch (error) {
       this.setReachable(error.code !== NETWORK); // any answer means the server is up
     }
-  }
-
-  /**
-   * The visitor was named (setUser) while the conversation is anonymous: the same
-   * conversation gets the identity, over the socket or HTTP; a new token comes back.
-   */
-  reidentify() {
-    if (!this.session) return;
-    // The socket stays usable meanwhile: the server answers frames in order.
-    if (this.socketOpen()) return this.identify();
-    this.http.open(this.rejoin()).then((frame) => {
-      this.setReachable(true);
-      this.presence(frame);
-      if (this.session) this.setSession(frame, frame.conversation_id !== this.session.conversationId);
-    }, () => {}); // offline: the next rejoin names the visitor
   }
 
   // ------------------------------------------------------------------ plumbing

@@ -245,6 +245,21 @@ export class View {
     this.scroll(stick);
   }
 
+  /**
+   * A reply being written (``reply_delta``, the text so far): one bubble per client_id,
+   * drawn again with each delta and replaced by the stored message (``message``).
+   */
+  stream({ client_id: id, text }) {
+    const row = this.bubble("assistant", text, this.labels.auto);
+    const old = this.byClient.get(id);
+    row.dataset.clientId = id;
+    row.setAttribute("aria-busy", "true"); // read once, as the stored message
+    this.byClient.set(id, row);
+    this.log.insertBefore(row, old || null);
+    old?.remove();
+    this.scroll();
+  }
+
   /** One of the visitor's messages on its way: pending, or failed with a Retry button. */
   item(item) {
     let row = this.byClient.get(item.clientId);

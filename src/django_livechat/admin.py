@@ -197,13 +197,25 @@ class WebsiteAdmin(WebsiteScopedAdmin):
         ),
         (_("Email"), {"fields": ["email_followup", "notify_agents"]}),
         (_("Assignment and retention"), {"fields": ["auto_assign", "retention_days"]}),
+        (
+            _("Bot"),
+            {
+                "fields": ["bot_enabled", "responder"],
+                "description": _(
+                    "The automatic replies: off stops them on this website (and one on its "
+                    "way). The responder is the dotted path of a function of your project; "
+                    "blank: LIVECHAT['RESPONDER']. Only superusers may change it: it names "
+                    "code the server runs."
+                ),
+            },
+        ),
     ]
     actions = ["regenerate_identity_secret"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = list(super().get_readonly_fields(request, obj))
         if not request.user.is_superuser:
-            fields.append("agents")
+            fields.extend(["agents", "responder"])
         return fields
 
     def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:

@@ -194,6 +194,15 @@ VALUE_RULES: dict[str, tuple[str, Callable[[Any], bool], str]] = {
         "a number of seconds >= 60",
     ),
     "RETENTION_DAYS": ("E053", _is_optional_positive_int, "None or a positive integer of days"),
+    "RESPONDER_HISTORY": ("E055", _is_positive_int, "a positive integer"),
+    "HANDOFF_PHRASES": (
+        "E056",
+        lambda v: isinstance(v, (list, tuple)) and all(_is_text(p) for p in v),
+        "a list of non-empty strings (empty: visitors hand over by the handoff frame only)",
+    ),
+    "STREAM_DELTA_INTERVAL": ("E057", _is_positive_number, "a positive number of seconds"),
+    "STREAM_STALL_TIMEOUT": ("E058", _is_positive_number, "a positive number of seconds"),
+    "STREAM_CUT_TEXT": ("E059", _is_text, "a non-empty string"),
 }
 
 

@@ -35,6 +35,20 @@ DEFAULTS: dict[str, Any] = {
     "RESPONDER_TIMEOUT": 10.0,
     "RESPONDER_ERRORS_TO_VISITOR": True,
     "RESPONDER_CONCURRENCY": 8,
+    # Bot responders (issue 13): how many messages a responder sees (its context), the
+    # phrases by which a visitor asks for a person, and streamed replies.
+    "RESPONDER_HISTORY": 20,
+    "HANDOFF_PHRASES": [
+        "human",
+        "a person",
+        "an agent",
+        "real person",
+        "talk to someone",
+        "speak to someone",
+    ],
+    "STREAM_DELTA_INTERVAL": 0.05,
+    "STREAM_STALL_TIMEOUT": 10.0,
+    "STREAM_CUT_TEXT": "— The automatic reply was cut short; a person will follow up.",
     # Visitor messages.
     "MAX_MESSAGE_LENGTH": 4000,
     "RATE_LIMIT_MESSAGES": 20,
@@ -144,6 +158,26 @@ class LivechatSettings:
     @property
     def RESPONDER_CONCURRENCY(self) -> int:
         return int(self._get("RESPONDER_CONCURRENCY"))
+
+    @property
+    def RESPONDER_HISTORY(self) -> int:
+        return int(self._get("RESPONDER_HISTORY"))
+
+    @property
+    def HANDOFF_PHRASES(self) -> list[str]:
+        return [str(phrase) for phrase in self._get("HANDOFF_PHRASES")]
+
+    @property
+    def STREAM_DELTA_INTERVAL(self) -> float:
+        return float(self._get("STREAM_DELTA_INTERVAL"))
+
+    @property
+    def STREAM_STALL_TIMEOUT(self) -> float:
+        return float(self._get("STREAM_STALL_TIMEOUT"))
+
+    @property
+    def STREAM_CUT_TEXT(self) -> str:
+        return str(self._get("STREAM_CUT_TEXT"))
 
     @property
     def MAX_MESSAGE_LENGTH(self) -> int:

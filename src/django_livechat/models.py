@@ -17,6 +17,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.dispatch import receiver
 from django.utils.functional import LazyObject, empty
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from django_livechat.conf import livechat_settings
@@ -175,6 +176,20 @@ def is_iso_date(value: object) -> bool:
     return True
 
 
+def validate_responder_path(value: object) -> None:
+    """A website's responder: blank, or the dotted path of an importable callable."""
+    if not value:
+        return
+    try:
+        found = import_string(str(value))
+    except ImportError as error:
+        raise ValidationError(
+            _("%(path)s cannot be imported: %(error)s"), params={"path": value, "error": error}
+        ) from error
+    if not callable(found):
+        raise ValidationError(_("%(path)s is not callable."), params={"path": value})
+
+
 def validate_prechat_fields(value: object) -> None:
     """Up to :data:`MAX_PRECHAT_FIELDS` questions: ``{"name": slug, "label": str, "type":
     "text" | "textarea" | "select" | "checkbox", "required": bool, "options": [str]}``."""
@@ -254,6 +269,21 @@ class Website(models.Model):
         _("auto-response text"),
         blank=True,
         help_text=_("Overrides LIVECHAT['AUTO_RESPONSE_TEXT'] for this website when set."),
+    )
+    # Bot responders (issue 13).
+    responder = models.CharField(
+        _("responder"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "The dotted path of this website's responder, such as myproject.bots.answer; "
+            "blank: LIVECHAT['RESPONDER']."
+        ),
+    )
+    bot_enabled = models.BooleanField(
+        _("automatic replies"),
+        default=True,
+        help_text=_("Off: no automatic replies on this website, and a reply in progress stops."),
     )
     agents = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
@@ -410,6 +440,7 @@ class Website(models.Model):
             ("business_hours", validate_business_hours),
             ("closed_dates", validate_closed_dates),
             ("prechat_fields", validate_prechat_fields),
+            ("responder", validate_responder_path),
         ):
             try:
                 validate(getattr(self, field))
@@ -475,6 +506,9 @@ class Conversation(models.Model):
     rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
     # The agent's workspace (issue 12).
     assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
+    # Bot responders (issue 13): the visitor asked for a person, the responder handed
+    # over, or an agent took the conversation; the responder is not called after it.
+    handoff_at = models.DateTimeField(_("handed over at"), null=True, blank=True)
     labels: models.ManyToManyField[Label, Any] = models.ManyToManyField(
         "Label", blank=True, related_name="conversations", verbose_name=_("labels")
     )

@@ -67,4 +67,6 @@ LABELS: dict[str, Any] = {
     "uploadType": _("This type of file cannot be sent."),
     "uploadRejected": _("This file was rejected."),
     "uploadFailed": _("The file could not be sent."),
+    "handoffAsk": _("Talk to a person"),
+    "handoffNote": _("A person will answer here."),
 }

@@ -17,6 +17,7 @@ OPERATIONS = {
     ("/livechat/api/contact/", "post"): "livechat_save_contact",
     ("/livechat/api/rating/", "post"): "livechat_rate",
     ("/livechat/api/seen/", "post"): "livechat_seen",
+    ("/livechat/api/handoff/", "post"): "livechat_handoff",
     ("/livechat/api/attachments/", "post"): "livechat_post_attachment",
     ("/livechat/api/attachments/{attachment_id}/", "get"): "livechat_get_attachment",
     (

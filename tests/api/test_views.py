@@ -59,10 +59,12 @@ def test_create_a_conversation(api, website):
         "conversation_status",
         "agents_online",
         "rated",
+        "handoff_at",
         "availability",
     }
     assert data["agents_online"] == 0
     assert data["rated"] is False
+    assert data["handoff_at"] is None
     assert data["type"] == "identified"
     assert data["status"] == "success"
     assert data["conversation_status"] == "open"

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -122,3 +123,20 @@ def page(context: Any) -> Any:
     page.errors = []
     page.on("pageerror", lambda error: page.errors.append(str(error)))
     return page
+
+
+@pytest.fixture
+def bot(live_server: LiveServer) -> Iterator[LiveServer]:
+    """The demo website answers with ``tests.browser.bots.streaming`` (its own
+    ``responder``) for one test; the server process reads the change within
+    ``WEBSITE_BOTS_TTL``."""
+    from django_livechat.pipeline.replies import WEBSITE_BOTS_TTL
+    from tests.browser.bots import PATH
+
+    live_server.call("use_responder", WEBSITE_NAME, PATH, module="tests.browser.bots")
+    time.sleep(WEBSITE_BOTS_TTL + 0.2)
+    try:
+        yield live_server
+    finally:
+        live_server.call("use_responder", WEBSITE_NAME, "", module="tests.browser.bots")
+        time.sleep(WEBSITE_BOTS_TTL + 0.2)

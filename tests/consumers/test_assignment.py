@@ -166,11 +166,12 @@ async def test_a_transfer_tells_the_assignee_on_every_dashboard_of_theirs(sites)
         Dashboard(bob) as bob_dash,
     ):
         await ann_dash.send(type="assign", conversation_id=cid, agent_id=cat.pk)
-        answer = await ann_dash.recv_all("conversation", "assignment")
+        answer = await ann_dash.recv_all("conversation", "assignment", "handoff", "conversation")
         assert answer["conversation"]["conversation"]["assigned_agent"] == data(cat)
         assert answer["conversation"]["conversation"]["assigned_at"] is not None
         for tab in (cat_tab, cat_other_tab):
-            got = await tab.recv_all("assignment", "assigned_to_you")
+            # An agent took it: handed over (issue 13), once.
+            got = await tab.recv_all("assignment", "assigned_to_you", "handoff", "conversation")
             told = got["assigned_to_you"]
             assert told["by"] == data(ann)
             assert told["conversation"]["conversation_id"] == cid

@@ -290,6 +290,11 @@ async def test_agent_message_reaches_visitor_and_dashboards_and_stops_auto_repli
         assert to_visitor["client_id"] == "a-1"
         for dashboard in (ann, cat):
             assert await dashboard.recv() == {**to_visitor, "sender_name": "Ann Agent"}
+            # A person answered: handed over, and the entry says so (issue 13).
+            events = await dashboard.recv_all("handoff", "conversation")
+            assert events["handoff"]["by"] == "agent"
+            assert events["conversation"]["conversation"]["bot_state"] == "agent"
+        assert (await visitor.recv())["type"] == "handoff"
         stored = await Message.objects.select_related("sender").aget(pk=to_visitor["message_id"])
         assert stored.sender == sites["ann"]
         assert stored.metadata == {"sender_name": "Ann", "agent_name": "Ann Agent"}
@@ -398,6 +403,7 @@ async def test_agent_typing_reaches_the_visitor_and_other_dashboards_and_expires
         await ann.send(type="agent_message", conversation_id=cid, message="Done", client_id="d")
         assert (await visitor.recv())["is_typing"] is False
         assert (await visitor.recv())["message"] == "Done"
+        assert (await visitor.recv())["type"] == "handoff"  # a person answered (issue 13)
 
         await ann.send(type="typing", conversation_id=cid, is_typing="yes")
         await ann.error("INVALID_MESSAGE")
@@ -425,9 +431,12 @@ async def test_assign_to_me_to_another_agent_and_to_nobody(sites):
             "by": ann_data,
         }
         assert await cat.recv() == expected
-        events = await ann.recv_all("conversation", "assignment")
+        # An agent took it: handed over (issue 13), once.
+        assert (await cat.recv_all("handoff", "conversation"))["handoff"]["by"] == "agent"
+        events = await ann.recv_all("conversation", "assignment", "handoff", "conversation")
         assert events["assignment"] == expected
         assert events["conversation"]["conversation"]["assigned_agent"] == ann_data
+        assert events["conversation"]["conversation"]["bot_state"] == "waiting"
         conversation = await Conversation.objects.aget(pk=cid)
         assert conversation.assigned_agent_id == sites["ann"].pk
 

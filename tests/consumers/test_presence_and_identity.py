@@ -88,6 +88,7 @@ async def reply_as(user: Any, website: Any) -> tuple[dict[str, Any], dict[str, A
         )
         to_visitor = await visitor.recv_type("chat_message")
         to_dashboard = await dashboard.recv_type("chat_message")
+        await visitor.recv_type("handoff")  # a person answered (issue 13)
     return to_visitor, to_dashboard, visitor
 
 

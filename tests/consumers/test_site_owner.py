@@ -149,7 +149,8 @@ async def test_rating_after_resolve_and_the_ratings_summary():
         await visitor.send(type="rate", rating=5)
         assert (await visitor.recv())["code"] == "NOT_RESOLVED"
         await dashboard.send(type="assign", conversation_id=cid)
-        await dashboard.recv_all("assignment", "conversation")
+        await dashboard.recv_all("assignment", "conversation", "handoff", "conversation")
+        assert (await visitor.recv())["by"] == "agent"  # an agent took it (issue 13)
         await dashboard.send(type="resolve", conversation_id=cid)
         await dashboard.recv_all("status", "conversation")
         assert (await visitor.recv_type("status"))["status"] == "resolved"

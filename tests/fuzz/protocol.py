@@ -147,6 +147,8 @@ def visitor_fields(world: World) -> Fields:
         "typing": {"is_typing": st.booleans()},
         "history": {"last_seq": seqs(), "reason": st.sampled_from(["gap", "other"])},
         "ping": {"last_seq": seqs()},
+        # Bots (issue 13): the visitor asks for a person.
+        "handoff": {},
     }
 
 

@@ -31,6 +31,9 @@ VISITOR_EVENTS = frozenset(
         "presence",
         "contact_saved",
         "rated",
+        # Bots (issue 13).
+        "reply_delta",
+        "handoff",
     }
 )
 DASHBOARD_EVENTS = frozenset(
@@ -55,6 +58,9 @@ DASHBOARD_EVENTS = frozenset(
         "search_results",
         "agents",
         "assigned_to_you",
+        # Bots (issue 13).
+        "reply_delta",
+        "handoff",
     }
 )
 CLOSE_FORBIDDEN = 4403

@@ -24,6 +24,7 @@ function widget() {
     store: { state: { readSeq: 0, muted: false }, update() {} },
     view: {
       message: (m) => shown.messages.push(m.seq),
+      stream: (event) => shown.messages.push(event.text),
       setTyping: (on) => shown.typing.push(on),
       setUnread() {},
     },
@@ -123,9 +124,10 @@ function named(userIdentifier) {
   Object.assign(chat, {
     transport: {
       session: userIdentifier === null ? null : { conversationId: "c", visitorToken: "t", userIdentifier },
-      reidentify: () => calls.push("reidentify"),
       adopt: (session) => calls.push(["adopt", session]),
     },
+    // Naming the visitor late is rare: the extras do it.
+    withExtras: (feature) => calls.push(feature),
     onSessionLost: () => calls.push("lost"),
   });
   return { chat, calls };
@@ -304,4 +306,30 @@ test("unread updates tell the extras (which report 'seen') once they are loaded"
   t.chat.loaded = { seen: () => seen++ };
   t.chat.updateUnread();
   assert.equal(seen, 1);
+});
+
+test("a streamed reply: the typing indicator ends at the first delta, which the view shows", () => {
+  const t = widget();
+  t.chat.onMessages(null, [message(1, "user")]);
+  t.chat.onTyping({ role: "assistant", is_typing: true });
+  assert.equal(t.typingNow(), true);
+  t.chat.onDelta({ type: "reply_delta", client_id: "auto:m1", text: "Hel" });
+  assert.equal(t.typingNow(), false, "the growing reply replaces the indicator");
+  t.chat.onDelta({ type: "reply_delta", client_id: "auto:m1", text: "Hello" });
+  t.chat.onMessages(null, [{ ...message(2, "assistant"), client_id: "auto:m1" }]);
+  assert.deepEqual(t.shown.messages, [1, "Hel", "Hello", 2]);
+});
+
+test("the identified frame's handoff_at is kept for the extras; a handoff event goes to them", async () => {
+  const t = widget();
+  t.chat.store = { state: {}, update() {} };
+  t.chat.onSession({ conversationId: "c" }, true, { handoff_at: null });
+  assert.equal(t.chat.handoffAt, null);
+  t.chat.onSession({ conversationId: "c" }, false, { handoff_at: "2026-01-01T10:00:00Z" });
+  assert.equal(t.chat.handoffAt, "2026-01-01T10:00:00Z");
+  const handed = [];
+  t.chat.extras = async () => ({ handoff: (event) => handed.push(event.by) });
+  t.chat.onHandoff({ type: "handoff", by: "visitor" });
+  await settle();
+  assert.deepEqual(handed, ["visitor"]);
 });

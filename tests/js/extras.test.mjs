@@ -178,6 +178,7 @@ function stage({ prechat = null, user = {}, session = null, status = "online", s
       form,
       input,
       scroll() {},
+      note: (text, kind) => calls.push(["note", text, kind]),
     },
   };
   const extras = new Extras(widget);
@@ -335,4 +336,53 @@ test("files: the paperclip is in the composer with its name; drops and pastes ha
   t.input.listeners.paste({ preventDefault: () => prevented.push("text"), clipboardData: { files: [] } });
   assert.deepEqual(added, [["a.png"], ["b.png"]]);
   assert.deepEqual(prevented, ["drop", "paste"], "a text paste is left alone");
+});
+
+const person = (t) => t.panel.find((el) => el.classList.contains("person"));
+
+test("'Talk to a person': under the composer once there is a conversation, until it is handed over", async () => {
+  const t = stage();
+  const button = person(t);
+  assert.equal(button.textContent, DEFAULT_LABELS.handoffAsk);
+  assert.equal(t.panel.children.indexOf(button), t.panel.children.indexOf(t.form) + 1, "right under the composer");
+  assert.equal(button.hidden, true, "no conversation yet");
+  t.widget.transport.session = { conversationId: "conv-1", visitorToken: "tok-1" };
+  t.emit({ role: "user", seq: 1 }); // the first message started it
+  assert.equal(button.hidden, false);
+  // Handed over already (a reload: the identified frame's handoff_at).
+  const later = stage({ session: { conversationId: "conv-1", visitorToken: "tok-1" } });
+  later.widget.handoffAt = "2026-01-01T10:00:00Z";
+  later.extras.opened(false);
+  assert.equal(person(later).hidden, true);
+});
+
+test("pressed over the socket: a handoff frame; the server's handoff event says it once", () => {
+  const t = stage({ session: { conversationId: "conv-1", visitorToken: "tok-1" } });
+  t.widget.transport.ready = true;
+  t.extras.opened(false);
+  person(t).onclick();
+  assert.deepEqual(t.calls.filter(([name]) => name === "frame"), [["frame", { type: "handoff" }]]);
+  assert.equal(person(t).hidden, true);
+  const event = { type: "handoff", conversation_id: "conv-1", handoff_at: "2026-01-01T10:00:00Z", by: "visitor" };
+  t.extras.handoff(event);
+  t.extras.handoff(event); // another tab's click, or the agent's assign: said once
+  assert.deepEqual(t.calls.filter(([name]) => name === "note"), [["note", DEFAULT_LABELS.handoffNote, undefined]]);
+  assert.equal(t.widget.handoffAt, "2026-01-01T10:00:00Z");
+  t.extras.opened(false);
+  assert.equal(person(t).hidden, true, "stays hidden");
+});
+
+test("pressed without the socket: POST api/handoff/ with the token; a failure brings the button back", async () => {
+  const t = stage({ session: { conversationId: "conv-1", visitorToken: "tok-1" } });
+  t.answers.call["handoff/"] = new ChatError("UNAVAILABLE", "Try later.", { status: 503 });
+  t.extras.opened(false);
+  await person(t).onclick();
+  assert.deepEqual(t.calls.find(([method]) => method === "POST"), ["POST", "handoff/", "tok-1", {}]);
+  assert.equal(person(t).hidden, false, "it can be pressed again");
+  assert.deepEqual(t.calls.filter(([name]) => name === "note").at(-1), ["note", DEFAULT_LABELS.error, "error"]);
+  t.answers.call["handoff/"] = { conversation_id: "conv-1", handoff_at: "2026-01-01T10:00:00Z", by: "visitor" };
+  await person(t).onclick();
+  assert.equal(person(t).hidden, true);
+  assert.deepEqual(t.calls.filter(([name]) => name === "note").at(-1), ["note", DEFAULT_LABELS.handoffNote, undefined]);
+  assert.equal(t.widget.handoffAt, "2026-01-01T10:00:00Z");
 });

@@ -4,6 +4,7 @@ import { test } from "node:test";
 import { MessageLog } from "../../js/shared/messages.js";
 import { ChatError, NETWORK } from "../../js/widget/http.js";
 import { FAILED, Outbox, PENDING, SENT } from "../../js/widget/outbox.js";
+import { reidentify } from "../../js/widget/reidentify.js";
 import { POLLING, REFUSED, SOCKET, Transport } from "../../js/widget/transport.js";
 import { FakeClock, settle, socketClass } from "./fakes.mjs";
 
@@ -48,7 +49,7 @@ function setup({ session = null, retries = 2, heartbeat = 25 } = {}) {
   const http = fakeHttp();
   const log = new MessageLog();
   const outbox = new Outbox();
-  const events = { typing: [], errors: [], sessions: [], lost: 0, states: [], presence: [], reachable: [], availability: [] };
+  const events = { typing: [], errors: [], sessions: [], lost: 0, states: [], presence: [], reachable: [], availability: [], deltas: [], handoffs: [] };
   const hooks = {
     identity: () => ({ metadata: { page: "/" } }),
     lastSeq: () => log.lastSeq,
@@ -58,6 +59,8 @@ function setup({ session = null, retries = 2, heartbeat = 25 } = {}) {
     onMessages: (after, messages) => (after === null ? messages.forEach((m) => log.add(m)) : log.addPage(after, messages)),
     onTyping: (event) => events.typing.push(event.is_typing),
     onStatus: () => {},
+    onDelta: (event) => events.deltas.push(event.text),
+    onHandoff: (event) => events.handoffs.push(event.by),
     onError: (error) => events.errors.push(error.code),
     onItem: () => {},
     onState: (state, reachable) => events.states.push(state) && events.reachable.push(reachable),
@@ -667,7 +670,7 @@ test("setUser after an anonymous start: the open socket identifies again with th
   const t = setup({ session: SESSION });
   await socketReady(t);
   t.transport.hooks.identity = () => ({ user_identifier: "ann", identifier_hash: "abc", metadata: { name: "Ann" } });
-  t.transport.reidentify();
+  reidentify(t.transport);
   const frame = t.sockets[0].frames("identify").at(-1);
   assert.equal(frame.conversation_id, "conv-1");
   assert.equal(frame.visitor_token, "token-1");
@@ -693,7 +696,7 @@ test("setUser after an anonymous start without a socket: POST conversations with
     t.http.calls.push(["open", body]);
     return { ...IDENTIFIED, visitor_token: "token-2", user_identifier: "ann", agents_online: 1 };
   };
-  t.transport.reidentify();
+  reidentify(t.transport);
   await settle();
   const body = t.http.calls[0][1];
   assert.deepEqual([body.website_id, body.conversation_id, body.visitor_token, body.user_identifier],
@@ -719,4 +722,17 @@ test("a failed message keeps its error code; a refused one is never sent again o
   const framed = t.sockets.at(-1).frames("chat_message").map((f) => f.client_id);
   assert.ok(!posted.includes(t.a.clientId) && !framed.includes(t.a.clientId), "the refused one stays failed");
   assert.equal(t.a.state, FAILED);
+});
+
+test("a streamed reply's deltas and a hand-off are handed to the widget; deltas are not messages", async () => {
+  const t = setup({ session: SESSION });
+  await socketReady(t);
+  const socket = t.sockets.at(-1);
+  const delta = { type: "reply_delta", conversation_id: "conv-1", reply_to: "m-1", client_id: "auto:m-1" };
+  socket.receive({ ...delta, text: "Our shop" });
+  socket.receive({ ...delta, text: "Our shop opens at 9." });
+  assert.deepEqual(t.events.deltas, ["Our shop", "Our shop opens at 9."]);
+  assert.equal(t.log.highest, 0, "a delta has no seq and is not stored");
+  socket.receive({ type: "handoff", conversation_id: "conv-1", handoff_at: "2026-01-01T10:00:00Z", by: "bot" });
+  assert.deepEqual(t.events.handoffs, ["bot"]);
 });

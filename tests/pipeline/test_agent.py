@@ -41,7 +41,10 @@ async def test_an_agent_reply_is_stored_once_and_silences_the_acknowledgement():
     assert result.created and result.ack == []
     assert result.message["sender_name"] == "Ann Agent" and result.message["is_manual"]
     for channel in (to_visitor, to_dashboards):
-        assert [f["message"] for f in await received(channel)] == ["Hi, Ann here"]
+        got = await received(channel)
+        assert [f["message"] for f in got if f["type"] == "chat_message"] == ["Hi, Ann here"]
+        # A person answered: the conversation is handed over (issue 13).
+        assert [f["by"] for f in got if f["type"] == "handoff"] == ["agent"]
     again = await pipeline.post_agent_message(
         agent, session.conversation_id, content="Hi, Ann here", client_id="a-1"
     )

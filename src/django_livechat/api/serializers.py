@@ -351,6 +351,13 @@ class IdentifiedSerializer(serializers.Serializer):  # type: ignore[type-arg]
             "unrated conversation asks for the rating."
         )
     )
+    handoff_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text=(
+            "When the conversation was handed to a person (null: not yet): a rejoining "
+            "client no longer offers to ask for one."
+        ),
+    )
     availability = AvailabilitySerializer(required=False)
 
 
@@ -371,6 +378,18 @@ class RatedSerializer(serializers.Serializer):  # type: ignore[type-arg]
     conversation_id = serializers.UUIDField()
     rating = serializers.IntegerField(min_value=1, max_value=5)
     comment = serializers.CharField(allow_blank=True)
+
+
+@extend_schema_serializer(component_name="LivechatHandoff")
+class HandoffSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """The answer to ``handoff``: when the conversation went to a person."""
+
+    type = serializers.ChoiceField(choices=["handoff"])
+    conversation_id = serializers.UUIDField()
+    handoff_at = serializers.DateTimeField(
+        help_text="When it was handed over; the first time only (a repeat changes nothing)."
+    )
+    by = serializers.ChoiceField(choices=["visitor", "bot", "agent"])
 
 
 @extend_schema_serializer(component_name="LivechatPostedMessage")

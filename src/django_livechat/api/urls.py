@@ -16,6 +16,7 @@ from django_livechat.api.schema import SchemaView
 from django_livechat.api.views import (
     ContactView,
     ConversationsView,
+    HandoffView,
     MessagesView,
     RatingView,
     SeenView,
@@ -33,6 +34,7 @@ urlpatterns: list[URLPattern] = [
     path("contact/", ContactView.as_view(), name="api-contact"),
     path("rating/", RatingView.as_view(), name="api-rating"),
     path("seen/", SeenView.as_view(), name="api-seen"),
+    path("handoff/", HandoffView.as_view(), name="api-handoff"),
     path(
         "websites/<str:website_id>/widget/",
         WidgetSettingsView.as_view(),

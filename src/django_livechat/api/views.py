@@ -328,6 +328,28 @@ class RatingView(LivechatAPIView):
         return Response(rated)
 
 
+class HandoffView(LivechatAPIView):
+    """The visitor asks for a person (the socket's ``handoff`` frame)."""
+
+    @documented(
+        operation_id="livechat_handoff",
+        summary="Ask for a person",
+        description=(
+            "The socket's handoff frame: the conversation goes from the automatic responder "
+            "to a person. The responder is not called for it any more and a reply it is "
+            "streaming stops (stored as far as it got, with a line saying so). The visitor's "
+            "sockets and the dashboards get a handoff frame. Idempotent: a repeat changes "
+            "nothing and answers the time of the first. No request body."
+        ),
+        request=None,
+        responses={200: serializers.HandoffSerializer, 401: NOT_IDENTIFIED, 403: FORBIDDEN},
+    )
+    def post(self, request: Request) -> Response:
+        session = visitor_session(request)
+        frame, _ = async_to_sync(pipeline.request_handoff)(session)
+        return Response(frame)
+
+
 @extend_schema_serializer(component_name="LivechatSeenRequest")
 class SeenRequestSerializer(serializers.RequestSerializer):
     """How far the visitor has seen their conversation."""

@@ -37,6 +37,7 @@ class VisitorConsumer(JsonFrameConsumer):
             "seen": self.identified(self.on_seen),
             "contact": self.identified(self.on_contact),
             "rate": self.identified(self.on_rate),
+            "handoff": self.identified(self.on_handoff),
             "ping": self.on_ping,
         }
         await self.accept()
@@ -105,6 +106,12 @@ class VisitorConsumer(JsonFrameConsumer):
         assert self.session is not None
         rated = await pipeline.rate(self.session, content.get("rating"), content.get("comment"))
         await self.send_json(rated)
+
+    async def on_handoff(self, content: dict[str, Any]) -> None:
+        assert self.session is not None
+        frame, changed = await pipeline.request_handoff(self.session)
+        if not changed:  # else it came through the conversation's group
+            await self.send_json(frame)
 
     async def on_seen(self, content: dict[str, Any]) -> None:
         assert self.session is not None

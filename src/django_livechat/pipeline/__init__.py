@@ -27,6 +27,8 @@ One module per concern:
 * :mod:`.search`: agents' search across their conversations.
 * :mod:`.notes`: agents' private notes; :mod:`.canned`: canned replies;
   :mod:`.labels`: conversations' labels.
+* :mod:`.streams`: streamed automatic replies running in this process;
+  :mod:`.handoff`: a conversation going from the responder to a person.
 
 The public calls are re-exported here, so transports import ``pipeline`` only.
 """
@@ -62,6 +64,7 @@ from django_livechat.pipeline.canned import create_canned, delete_canned, list_c
 from django_livechat.pipeline.contact import save_contact
 from django_livechat.pipeline.events import report_gap, stats
 from django_livechat.pipeline.frames import display_name, message_data
+from django_livechat.pipeline.handoff import HandedOver, hand_over
 from django_livechat.pipeline.hours import Availability, availability, website_availability
 from django_livechat.pipeline.inbox import (
     AgentSession,
@@ -103,6 +106,7 @@ from django_livechat.pipeline.visitor import (
     messages_after,
     poll,
     post_visitor_message,
+    request_handoff,
     visitor_typing,
 )
 
@@ -111,6 +115,7 @@ __all__ = [
     "AgentPostResult",
     "AgentSession",
     "Availability",
+    "HandedOver",
     "Inbox",
     "LoggedOut",
     "NotAnAgent",
@@ -139,6 +144,7 @@ __all__ = [
     "display_name",
     "drain",
     "follow",
+    "hand_over",
     "heartbeat",
     "history",
     "identify",
@@ -168,6 +174,7 @@ __all__ = [
     "refollow",
     "reopen_conversation",
     "report_gap",
+    "request_handoff",
     "resolve_conversation",
     "save_contact",
     "search",

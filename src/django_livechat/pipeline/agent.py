@@ -21,7 +21,7 @@ from django_livechat.dbthreads import run_in_db_thread
 from django_livechat.errors import ChatError
 from django_livechat.models import Conversation, Message, ReadMarker
 from django_livechat.notifications import sender, triggers
-from django_livechat.pipeline import assignment, attachments, events, frames, presence
+from django_livechat.pipeline import assignment, attachments, events, frames, handoff, presence
 from django_livechat.pipeline.access import dashboard_groups
 from django_livechat.pipeline.inbox import (
     AgentSession,
@@ -164,6 +164,9 @@ async def post_agent_message(
         return AgentPostResult(data, created=False, ack=[frames.chat_message(data)])
     out = events.Frames(target.conversation_id, target.website_id)
     await out.message(frames.message_data(message), for_dashboards=data).send()
+    if stored.conversation is not None and stored.conversation.handoff_at is None:
+        # A person answered: the responder stops (a reply streaming now, too).
+        await handoff.hand_over(target.conversation_id, handoff.AGENT)
     # After the commit and the broadcast (see notifications.triggers for why not inside
     # the store's transaction); exactly once per burst by its dedupe_key.
     await triggers.after_agent_reply(target.conversation_id)
@@ -227,6 +230,11 @@ async def assign_conversation(
         )
     if done.for_assignee is not None:
         await assignment.tell_assignee(done.assignee_id, done.for_assignee, agent.agent())
+    if entry["assigned_agent"] is not None and entry.get("handoff_at") is None:
+        # A person took the conversation: the responder stops answering it.
+        handed = await handoff.hand_over(UUID(entry["conversation_id"]), handoff.AGENT)
+        state = "agent" if entry.get("bot_state") == "agent" else "waiting"
+        entry = {**entry, "handoff_at": handed.handoff_at.isoformat(), "bot_state": state}
     return entry
 
 

@@ -107,8 +107,18 @@ def conversation_data(conversation: Conversation) -> dict[str, Any]:
         "rating": conversation.rating,
         "rating_comment": conversation.rating_comment,
         "assigned_at": conversation.assigned_at.isoformat() if conversation.assigned_at else None,
+        "handoff_at": conversation.handoff_at.isoformat() if conversation.handoff_at else None,
+        "bot_state": bot_state(conversation),
         **_labels_if_loaded(conversation),
     }
+
+
+def bot_state(conversation: Conversation) -> str:
+    """``bot`` (the responder answers), ``waiting`` (handed over, no agent reply yet) or
+    ``agent`` (an agent replied)."""
+    if conversation.agent_replied_at is not None:
+        return "agent"
+    return "waiting" if conversation.handoff_at is not None else "bot"
 
 
 def _labels_if_loaded(conversation: Conversation) -> dict[str, Any]:
@@ -241,6 +251,7 @@ def identified(
     agents_online: int,
     availability: dict[str, Any] | None = None,
     rated: bool = False,
+    handoff_at: str | None = None,
 ) -> dict[str, Any]:
     frame = {
         "type": "identified",
@@ -252,6 +263,7 @@ def identified(
         "conversation_status": conversation_status,
         "agents_online": agents_online,
         "rated": rated,
+        "handoff_at": handoff_at,
     }
     if availability is not None:
         frame["availability"] = availability
@@ -273,6 +285,27 @@ def typing(
         frame["agent"] = agent
         frame["by"] = agent
     return frame
+
+
+def reply_delta(conversation_id: UUID, message_id: UUID, text: str) -> dict[str, Any]:
+    """A streamed automatic reply so far (the whole text: a lost delta is harmless)."""
+    return {
+        "type": "reply_delta",
+        "conversation_id": str(conversation_id),
+        "reply_to": str(message_id),
+        "client_id": f"auto:{message_id}",
+        "text": text,
+    }
+
+
+def handoff(conversation_id: UUID, handoff_at: datetime, by: str) -> dict[str, Any]:
+    """The conversation went to a person; ``by``: ``visitor``, ``bot`` or ``agent``."""
+    return {
+        "type": "handoff",
+        "conversation_id": str(conversation_id),
+        "handoff_at": handoff_at.isoformat(),
+        "by": by,
+    }
 
 
 def status(

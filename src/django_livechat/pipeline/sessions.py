@@ -58,6 +58,9 @@ class VisitorSession:
     #: Whether the visitor rated the conversation, so that a client that rejoins a
     #: resolved conversation knows whether to ask for a rating.
     rated: bool = False
+    #: When the conversation was handed to a person (ISO), so that a rejoining widget
+    #: offers no "Talk to a person" any more; None if it was not.
+    handoff_at: str | None = None
 
     def identified_event(self) -> dict[str, Any]:
         return frames.identified(
@@ -69,6 +72,7 @@ class VisitorSession:
             agents_online=self.agents_online,
             availability=self.availability,
             rated=self.rated,
+            handoff_at=self.handoff_at,
         )
 
 
@@ -297,6 +301,7 @@ def _session_sync(
         conversation_status=conversation.status,
         last_seq=conversation.last_seq,
         rated=conversation.rating is not None,
+        handoff_at=conversation.handoff_at.isoformat() if conversation.handoff_at else None,
     )
 
 

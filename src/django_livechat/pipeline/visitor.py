@@ -23,7 +23,15 @@ from django_livechat.errors import ChatError
 from django_livechat.groups import conversation_group, visitors_group
 from django_livechat.models import Conversation, Message, Website
 from django_livechat.notifications import sender, triggers
-from django_livechat.pipeline import assignment, attachments, events, frames, presence, replies
+from django_livechat.pipeline import (
+    assignment,
+    attachments,
+    events,
+    frames,
+    handoff,
+    presence,
+    replies,
+)
 from django_livechat.pipeline.background import spawn
 from django_livechat.pipeline.sessions import VisitorSession, open_conversation
 from django_livechat.pipeline.typing import typing_states
@@ -166,7 +174,7 @@ async def post_visitor_message(
                 role=USER,
                 content=text,
                 client_id=key,
-                reply=replies.plan(),
+                reply=await replies.plan_for(session.website_id),
                 metadata=prepared.metadata() if prepared is not None else {},
             )
         )
@@ -192,9 +200,17 @@ async def post_visitor_message(
         replies.log_failure(stored.message, stored.reply_error)
         if livechat_settings.RESPONDER_ERRORS_TO_VISITOR:
             out.to_visitors(replies.failure_event(stored.reply_error))
-    if stored.reply_state == CLAIMED:
+    handed_over = stored.conversation is not None and stored.conversation.handoff_at is not None
+    if stored.reply_state == CLAIMED and not handed_over:
         out.to_visitors(replies.typing_frame(session.conversation_id, True))
     await out.send()
+    if stored.created and replies.take_handoff(stored.message.id):
+        # The inline responder handed over with its reply.
+        work_handoff = handoff.hand_over(session.conversation_id, handoff.BOT)
+        if background:
+            spawn(work_handoff, name="livechat-handoff")
+        else:
+            await work_handoff
     if stored.created and stored.message.seq == 1:
         # A new conversation: round robin may give it to an agent online, and the agents
         # may hear of it by email if none is present.
@@ -328,6 +344,18 @@ def _last_seq_sync(conversation_id: UUID) -> int | None:
     rows = Conversation.objects.filter(pk=conversation_id).values_list("last_seq", flat=True)
     last_seq: int | None = rows.first()
     return last_seq
+
+
+# ---------------------------------------------------------------- hand-off
+
+
+async def request_handoff(session: VisitorSession) -> tuple[dict[str, Any], bool]:
+    """The visitor asks for a person: the conversation is handed over (once; a repeat
+    changes nothing) and a running automatic reply stops. The ``handoff`` frame, and
+    whether this call made the change (then the visitor's sockets and the dashboards got
+    the frame already; a repeat is answered to its sender alone)."""
+    done = await handoff.hand_over(session.conversation_id, handoff.VISITOR)
+    return frames.handoff(done.conversation_id, done.handoff_at, handoff.VISITOR), done.changed
 
 
 # ---------------------------------------------------------------- typing

@@ -16,6 +16,7 @@ from demo.demo_data import (
     ensure_demo_agent,
     ensure_demo_website,
     ensure_demo_workspace,
+    ensure_help_website,
     ensure_prechat_website,
 )
 
@@ -23,7 +24,8 @@ from demo.demo_data import (
 class Command(BaseCommand):
     help = (
         "Create the demo website (allowed on http://127.0.0.1:PORT and http://localhost:PORT), "
-        "the pre-chat demo website (a pre-chat form and business hours), the demo agent "
+        "the pre-chat demo website (a pre-chat form and business hours), the help centre "
+        "demo website (its chat answered by a bot), the demo agent "
         "and the demo admin (a superuser), or bring existing ones up to date."
     )
 
@@ -54,7 +56,14 @@ class Command(BaseCommand):
             f"[{'created' if shop.created else 'reused'}], on the /prechat/ page"
         )
 
-        agent = ensure_demo_agent(website, shop.website)
+        help_centre = ensure_help_website(options["port"])
+        self.stdout.write(
+            f"Help centre demo website: {help_centre.website.name} ({help_centre.website.id}) "
+            f"[{'created' if help_centre.created else 'reused'}], on the /help/ pages, "
+            f"answered by the bot {help_centre.website.responder}"
+        )
+
+        agent = ensure_demo_agent(website, shop.website, help_centre.website)
         self.stdout.write(
             f"Demo agent: username {AGENT_USERNAME!r}, password {AGENT_PASSWORD!r} "
             f"[{user_state(agent)}]"

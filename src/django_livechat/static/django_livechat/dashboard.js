@@ -121,6 +121,42 @@ bar.firstChild.style.width = `${item.progress}%`;
 return true;
 }
 
+// dashboard/bots.js
+const STATE_KEYS = { bot: "botState", waiting: "waitingState" };
+const HANDOFF_KEYS = { visitor: "handoffByVisitor", bot: "handoffByBot", agent: "handoffByAgent" };
+class Streams {constructor() {this.byConversation = new Map();
+}
+update(event) {const id = event.conversation_id;
+if (!this.byConversation.has(id)) this.byConversation.set(id, new Map());
+const replies = this.byConversation.get(id);
+const started = !replies.has(event.client_id);
+replies.set(event.client_id, String(event.text ?? ""));
+return started;
+}
+finish(message) {const replies = this.byConversation.get(message.conversation_id);
+const found = Boolean(replies && replies.delete(message.client_id));
+if (replies && !replies.size) this.byConversation.delete(message.conversation_id);
+return found;
+}
+text(conversationId, clientId) {const replies = this.byConversation.get(conversationId);
+return (replies && replies.get(clientId)) || "";
+}
+forConversation(conversationId) {const replies = this.byConversation.get(conversationId) || new Map();
+return [...replies].map(([clientId, text]) => ({ clientId, text }));
+}
+}
+function botStateText(entry, t) {const key = STATE_KEYS[entry.bot_state];
+return key ? t(key) : "";
+}
+function botTag(entry, t) {const text = botStateText(entry, t);
+if (!text) return null;
+const tag = el("span", { className: `lc-tag lc-bot-${entry.bot_state}`, text });
+tag.dataset.botState = entry.bot_state;
+return tag;
+}
+function handoffNote(event, t) {return t(HANDOFF_KEYS[event.by] || "handoffByVisitor");
+}
+
 // dashboard/canned.js
 const PLACEHOLDERS = ["visitor_name", "visitor_email", "agent_name", "website_name"];
 const MAX_SHOWN = 12;
@@ -297,10 +333,17 @@ if (entry) {if (!entry.last_message || message.seq >= entry.last_message.seq) {e
 entry.last_seq = message.seq;
 entry.last_message_at = message.timestamp;
 }
+if (message.role === "agent" && entry.bot_state) entry.bot_state = "agent";
 if (message.role === "user" && message.seq > (entry.last_read_seq || 0) && !message.fromHistory) {entry.unread = (entry.unread || 0) + 1;
 }
 }
 return true;
+}
+handoff(event) {const entry = this.conversations.get(event.conversation_id);
+if (!entry) return undefined;
+entry.handoff_at = event.handoff_at || entry.handoff_at;
+if (entry.bot_state !== "agent") entry.bot_state = "waiting";
+return entry;
 }
 addHistory(conversationId, messages) {const log = this.log(conversationId);
 const afterSeq = log.lastSeq;
@@ -430,6 +473,7 @@ return Object.keys(frame).length > 1 ? frame : null;
 }
 function passes(entry, filters, me) {const { status, label, assignee, website } = { ...NO_FILTERS, ...filters };
 if ((status === "open" || status === "resolved") && entry.status !== status) return false;
+if (status === "waiting" && (entry.bot_state !== "waiting" || entry.status === "resolved")) return false;
 if (website && entry.website_id !== website) return false;
 if (label && !(entry.labels || []).some((item) => String(item.id) === String(label))) return false;
 const assigned = entry.assigned_agent ? String(entry.assigned_agent.user_id) : null;
@@ -573,10 +617,10 @@ function rated(entry) {return entry.status === "resolved" && Number.isInteger(en
 }
 function renderList(list, entries, { selected, typistsOf, t, viewersOf = () => null, chips = () => null }) {const items = entries.map((entry) => {const unread = entry.unread || 0;
 const name = visitorName(entry, t);
-const label = [name,entry.visitor_identifier && entry.visitor_identifier !== name ? entry.visitor_identifier : null,entry.status === "resolved" ? t("resolved") : null,rated(entry) ? t("ratedLabel", { rating: entry.rating }) : null,unread ? t("unreadCount", { count: unread }) : null,]
+const label = [name,entry.visitor_identifier && entry.visitor_identifier !== name ? entry.visitor_identifier : null,entry.status === "resolved" ? t("resolved") : null,botStateText(entry, t) || null,rated(entry) ? t("ratedLabel", { rating: entry.rating }) : null,unread ? t("unreadCount", { count: unread }) : null,]
 .filter(Boolean)
 .join(", ");
-const button = el("button",{type: "button",className: "lc-item","aria-current": entry.conversation_id === selected ? "true" : null,"aria-label": label,"data-status": entry.status,},el("span",{ className: "lc-item-top" },el("span", { className: "lc-item-name", text: name }),el("time", { className: "lc-item-time", text: time(entry.last_message_at || entry.created_at) }),),el("span",{ className: "lc-item-bottom" },el("span", { className: "lc-item-preview", text: preview(entry, typistsOf(entry.conversation_id), t) }),unread ? el("span", { className: "lc-badge lc-unread", text: String(unread) }) : null,),el("span",{ className: "lc-item-meta" },el("span", { text: entry.website_name || "" }),entry.status === "resolved" ? el("span", { className: "lc-tag", text: t("resolved") }) : null,entry.assigned_agent ? el("span", { className: "lc-tag", text: entry.assigned_agent.name }) : null,rated(entry) ? el("span", { className: "lc-tag lc-rating", text: `★ ${entry.rating}` }) : null,viewersOf(entry.conversation_id),),entry.labels && entry.labels.length ? el("span", { className: "lc-item-labels" }, ...chips(entry.labels)) : null,);
+const button = el("button",{type: "button",className: "lc-item","aria-current": entry.conversation_id === selected ? "true" : null,"aria-label": label,"data-status": entry.status,},el("span",{ className: "lc-item-top" },el("span", { className: "lc-item-name", text: name }),el("time", { className: "lc-item-time", text: time(entry.last_message_at || entry.created_at) }),),el("span",{ className: "lc-item-bottom" },el("span", { className: "lc-item-preview", text: preview(entry, typistsOf(entry.conversation_id), t) }),unread ? el("span", { className: "lc-badge lc-unread", text: String(unread) }) : null,),el("span",{ className: "lc-item-meta" },el("span", { text: entry.website_name || "" }),entry.status === "resolved" ? el("span", { className: "lc-tag", text: t("resolved") }) : null,botTag(entry, t),entry.assigned_agent ? el("span", { className: "lc-tag", text: entry.assigned_agent.name }) : null,rated(entry) ? el("span", { className: "lc-tag lc-rating", text: `★ ${entry.rating}` }) : null,viewersOf(entry.conversation_id),),entry.labels && entry.labels.length ? el("span", { className: "lc-item-labels" }, ...chips(entry.labels)) : null,);
 button.dataset.conversationId = entry.conversation_id;
 return el("li", {}, button);
 });
@@ -599,6 +643,15 @@ const item = el("li",{ className: `lc-msg lc-msg-${message.role}${pending ? " lc
 if (message.seq) item.dataset.seq = String(message.seq);
 if (message.client_id) item.dataset.clientId = message.client_id;
 return item;
+}
+function renderStream(item, t) {const node = el("li",{ className: "lc-msg lc-msg-assistant lc-streaming", "aria-busy": "true" },el("div",{ className: "lc-msg-head" },el("span", { className: "lc-msg-author", text: t("roleAssistant") }),el("span", { className: "lc-msg-time", text: t("botWriting") }),),el("p", { className: "lc-msg-text" }, ...messageText(item.text)),);
+node.dataset.stream = item.clientId;
+return node;
+}
+function showStream(messages, item, t) {let node = [...messages.children].find((n) => n.dataset.stream === item.clientId);
+if (node) node.children[1].replaceChildren(...messageText(item.text));
+else messages.append((node = renderStream(item, t)));
+return node;
 }
 function renderNote(text) {return el("li", { className: "lc-note", text });
 }
@@ -1232,6 +1285,7 @@ const sync = new InboxSync({ inbox, send, selected: () => selected, env: timers 
 const replies = new Replies({ send, env: timers });
 const notes = new Notes({ send });
 const agents = new Agents();
+const streams = new Streams();
 const search = new SearchBox({input: $("lc-search-input"),box: $("lc-search-box"),list: $("lc-search-results"),empty: $("lc-search-empty"),search: new Search({ send, env: timers }),websiteId: () => ui.filterWebsite.value,onOpen: openHit,t,});
 const me = () => inbox.me && inbox.me.user_id;
 const picker = new CannedPicker({input: ui.input,listbox: ui.canned,t,context: () => {const entry = selected && !returnTo && inbox.conversations.get(selected);
@@ -1287,6 +1341,7 @@ renderInbox();
 },history(event) {inbox.upsert(event.conversation);
 replies.confirm(event.messages);
 uploads.confirm(event.messages);
+for (const message of event.messages) streams.finish({ conversation_id: event.conversation_id, ...message });
 inbox.addHistory(event.conversation_id, event.messages);
 if (event.has_more) sync.requestHistory(event.conversation_id);
 else sync.answered(event.conversation_id);
@@ -1294,6 +1349,7 @@ refresh(event.conversation_id);
 markRead();
 },chat_message(message) {const id = message.conversation_id;
 if (!inbox.conversations.has(id)) socket.send({ type: "conversation", conversation_id: id });
+streams.finish(message);
 replies.confirm([message]);
 uploads.confirm([message]);
 inbox.addMessage(message);
@@ -1301,6 +1357,16 @@ sync.message(message);
 inbox.setTyping({ conversation_id: id, role: message.role, agent: null, is_typing: false }, 0);
 refresh(id);
 markRead();
+},reply_delta(event) {const id = event.conversation_id;
+if (streams.update(event)) {inbox.setTyping({ conversation_id: id, role: "assistant", agent: null, is_typing: false }, 0);
+refresh(id);
+} else if (id === selected) {const nearBottom = ui.log.scrollHeight - ui.log.scrollTop - ui.log.clientHeight < 80;
+showStream(ui.messages, { clientId: event.client_id, text: streams.text(id, event.client_id) }, t);
+if (nearBottom) ui.log.scrollTop = ui.log.scrollHeight;
+}
+},handoff(event) {if (!inbox.handoff(event)) return;
+if (event.conversation_id === selected) ui.messages.append(renderNote(handoffNote(event, t)));
+refresh(event.conversation_id);
 },typing(event) {inbox.setTyping(event, typingTimeoutMs);
 refresh(event.conversation_id);
 setTimeout(() => refresh(event.conversation_id), typingTimeoutMs + 50);
@@ -1444,7 +1510,7 @@ renderThread(entry);
 ui.typing.textContent = typingText(inbox.typists(selected), t);
 }
 function renderThread(entry) {const nearBottom = ui.log.scrollHeight - ui.log.scrollTop - ui.log.clientHeight < 80;
-for (const node of ui.messages.querySelectorAll(".lc-pending")) node.remove();
+for (const node of ui.messages.querySelectorAll(".lc-pending, .lc-streaming")) node.remove();
 const shown = new Set([...ui.messages.querySelectorAll("[data-seq]")].map((node) => Number(node.dataset.seq)));
 for (const message of inbox.thread(entry.conversation_id)) {if (shown.has(message.seq)) continue;
 const node = renderMessage(message, { t });
@@ -1460,6 +1526,7 @@ const at = Number(node.dataset.time);
 const after = [...ui.messages.querySelectorAll("[data-time]")].find((n) => Number(n.dataset.time) > at);
 ui.messages.insertBefore(node, after || null);
 }
+for (const item of streams.forConversation(entry.conversation_id)) ui.messages.append(renderStream(item, t));
 for (const item of replies.forConversation(entry.conversation_id)) {const message = { role: "agent", sender_name: inbox.me?.name, message: item.message, client_id: item.clientId };
 ui.messages.append(renderMessage(message, { pending: true, failed: item.failed, error: item.error, t }));
 }
