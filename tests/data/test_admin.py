@@ -67,6 +67,7 @@ def test_export_as_json_lines_under_asgi_is_an_async_stream(sites):
         "action": "export_jsonl",
         "_selected_action": [str(sites["ours"].pk), str(sites["other"].pk)],
     }
+
     async def post():  # Django 4.2's AsyncClient.post is not marked async
         return await client.post(url, body)
 
